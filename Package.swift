@@ -1,0 +1,102 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// The services: each is one library target `Sources/<Name>` with tests in `Tests/<Name>Tests`.
+/// Adding a service: add its name here, create its folder, add a row to `Sources/setrag/Modules.swift`.
+let services = ["Gateway", "Identity"]
+
+let settings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+func product(_ name: String, _ package: String) -> Target.Dependency { .product(name: name, package: package) }
+
+let hummingbird = product("Hummingbird", "hummingbird")
+let sqlKit = product("SQLKit", "sql-kit")
+let logging = product("Logging", "swift-log")
+let nio = product("NIOCore", "swift-nio")
+let nioPosix = product("NIOPosix", "swift-nio")
+
+/// The shared libraries every service builds on.
+let sharedLibraries: [Target] = [
+    .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
+    .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+    .target(name: "SetragMySQL", dependencies: ["CMariaDB", sqlKit, logging, nio, nioPosix], swiftSettings: settings),
+    .target(name: "SetragMQTT", dependencies: ["CMosquitto", logging], swiftSettings: settings),
+    .target(
+        name: "SetragKernel",
+        dependencies: [
+            "SetragMySQL", "SetragMQTT", hummingbird, sqlKit, logging, product("HTTPTypes", "swift-http-types"),
+            product("Configuration", "swift-configuration"),
+            product("ServiceLifecycle", "swift-service-lifecycle"),
+            product("Metrics", "swift-metrics"),
+            product("Prometheus", "swift-prometheus"),
+            product("JWTKit", "jwt-kit"),
+            product("Crypto", "swift-crypto"),
+            product("AsyncHTTPClient", "async-http-client"),
+        ],
+        swiftSettings: settings
+    ),
+    .target(name: "SetragEvents", dependencies: ["SetragKernel"], swiftSettings: settings),
+]
+
+/// A service library: the kernel and events, plus what the service needs of its own.
+func service(_ name: String) -> [Target] {
+    let extra: [String: [Target.Dependency]] = [
+        "Identity": [product("HummingbirdBcrypt", "hummingbird-auth")],
+        "Gateway": [product("HummingbirdWebSocket", "hummingbird-websocket")],
+    ]
+    return [
+        .target(name: name, dependencies: ["SetragKernel", "SetragEvents"] + (extra[name] ?? []), swiftSettings: settings),
+        .testTarget(
+            name: "\(name)Tests",
+            dependencies: [.byName(name: name), "SetragTesting", product("HummingbirdTesting", "hummingbird")],
+            swiftSettings: settings
+        ),
+    ]
+}
+
+let package = Package(
+    name: "setrag",
+    platforms: [.macOS(.v15)],
+    products: [.executable(name: "setrag", targets: ["setrag"])],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "4.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+    ],
+    targets: sharedLibraries + services.flatMap(service) + [
+        .executableTarget(
+            name: "setrag",
+            dependencies: services.map { .byName(name: $0) } + [
+                "SetragKernel", product("ArgumentParser", "swift-argument-parser"),
+            ],
+            swiftSettings: settings
+        ),
+        .target(
+            name: "SetragTesting",
+            dependencies: [
+                "SetragKernel", "SetragEvents", product("HummingbirdTesting", "hummingbird"),
+                product("Prometheus", "swift-prometheus"), product("AsyncHTTPClient", "async-http-client"),
+            ],
+            path: "Tests/SetragTesting",
+            swiftSettings: settings
+        ),
+        .testTarget(name: "SetragMySQLTests", dependencies: ["SetragMySQL", "SetragTesting"], swiftSettings: settings),
+        .testTarget(name: "SetragMQTTTests", dependencies: ["SetragMQTT", "SetragTesting"], swiftSettings: settings),
+        .testTarget(name: "SetragKernelTests", dependencies: ["SetragKernel", "SetragTesting", product("HummingbirdTesting", "hummingbird")], swiftSettings: settings),
+        .testTarget(name: "SetragEventsTests", dependencies: ["SetragEvents", "SetragTesting"], swiftSettings: settings),
+    ]
+)

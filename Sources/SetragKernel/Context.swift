@@ -1,0 +1,139 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// What every request context of the platform carries.
+public protocol SetragContext: RequestContext {
+    var requestID: String { get set }
+    var principal: Principal? { get set }
+    var clientAddress: String? { get set }
+    var maxUploadSize: Int { get set }
+}
+
+/// The request context of every service's router.
+public struct AppContext: SetragContext {
+    public var coreContext: CoreRequestContextStorage
+    public var requestID: String
+    public var principal: Principal?
+    public var clientAddress: String?
+    public var maxUploadSize: Int
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.requestID = ""
+        self.principal = nil
+        self.clientAddress = source.channel.remoteAddress?.ipAddress
+        self.maxUploadSize = 1 << 20
+    }
+
+    /// The signed-in caller, or a 401 problem.
+    public func requirePrincipal() throws -> Principal {
+        guard let principal else { throw ProblemError.unauthorized() }
+        return principal
+    }
+
+    /// The caller holding `permission`, or a 401/403 problem.
+    public func require(_ permission: Permission) throws -> Principal {
+        let principal = try requirePrincipal()
+        guard principal.has(permission) else {
+            throw ProblemError.forbidden("This needs the permission \(permission.rawValue)")
+        }
+        return principal
+    }
+}
+
+/// Reads the caller's request id (`X-Request-Id`) or makes one, puts it in every log line and echoes it back.
+public struct RequestIDMiddleware<Context: SetragContext>: RouterMiddleware {
+    public static var header: HTTPField.Name { HTTPField.Name("X-Request-Id")! }
+    let maxUploadSize: Int
+
+    public init(maxUploadSize: Int) { self.maxUploadSize = maxUploadSize }
+
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        let incoming = request.headers[Self.header].flatMap { Self.valid($0) ? $0 : nil }
+        context.requestID = incoming ?? Self.make()
+        context.logger[metadataKey: "request_id"] = .string(context.requestID)
+        context.maxUploadSize = maxUploadSize
+        if let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!],
+           let first = forwarded.split(separator: ",").first {
+            // Only the gateway talks to services; it sets the caller's address here.
+            context.clientAddress = String(first).trimmingCharacters(in: CharacterSet.whitespaces)
+        }
+        var response = try await next(request, context)
+        response.headers[Self.header] = context.requestID
+        return response
+    }
+
+    static func valid(_ id: String) -> Bool {
+        !id.isEmpty && id.count <= 128 && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) }
+    }
+
+    public static func make() -> String {
+        var rng = SystemRandomNumberGenerator()
+        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined()
+    }
+}
+
+/// Refuses bodies over the limit early when their length is announced (bodies without a length are capped when
+/// read, see `decodeJSON`). Time limits: the server closes idle connections (`http.idle_timeout`) and the
+/// gateway gives every upstream call a deadline (504 when it passes).
+public struct LimitsMiddleware<Context: SetragContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > context.maxUploadSize {
+            throw ProblemError(.bodyTooLarge, status: .contentTooLarge,
+                               detail: "The body may not exceed \(context.maxUploadSize) bytes")
+        }
+        return try await next(request, context)
+    }
+}
+
+/// A JSON request body with a closed set of top-level fields: unknown fields are a 422, like missing ones.
+public protocol JSONRequestBody: Decodable, Sendable {
+    static var fields: Set<String> { get }
+}
+
+extension Request {
+    /// Decodes a JSON body strictly: `application/json` only, within the size limit, known fields only.
+    public func decodeJSON<T: JSONRequestBody>(as type: T.Type, context: some SetragContext) async throws -> T {
+        let contentType = headers[.contentType]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/json") else {
+            throw ProblemError(.unsupportedMediaType, status: .unsupportedMediaType,
+                               detail: "Send the body as application/json")
+        }
+        var request = self
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        } catch {
+            throw ProblemError(.bodyTooLarge, status: .contentTooLarge,
+                               detail: "The body may not exceed \(context.maxUploadSize) bytes")
+        }
+        let data = Data(buffer: buffer)
+        guard let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
+            throw ProblemError(.malformedBody, status: .badRequest, detail: "The body is not valid JSON")
+        }
+        guard let dictionary = object as? [String: Any] else {
+            throw ProblemError(.malformedBody, status: .badRequest, detail: "The body must be a JSON object")
+        }
+        let unknown = Set(dictionary.keys).subtracting(T.fields).sorted()
+        if !unknown.isEmpty {
+            throw ProblemError.validation(unknown.map { .init(field: $0, code: "unknown-field") })
+        }
+        do {
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            return try decoder.decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw ProblemMiddleware<AppContext>.decodingProblem(error)
+        }
+    }
+}

@@ -1,0 +1,48 @@
+# Settings for a local platform instance <name> (dev or test): secrets generated once into
+# .data/<name>/secrets.env (never committed), ports given by the caller.
+# Usage: platform_env <name> <gateway-port> <first-service-port>
+
+_random_b64() { head -c "$1" /dev/urandom | base64 | tr -d '\n'; }
+
+platform_env() {
+  local name=$1 gateway_port=$2 service_port=$3
+  local dir="$SETRAG_ROOT/.data/$name"
+  mkdir -p "$dir"
+  if [ ! -f "$dir/secrets.env" ]; then
+    umask 077
+    cat >"$dir/secrets.env" <<SECRETS
+SETRAG_CRYPTO_FIELD_KEYS=1:$(_random_b64 32)
+SETRAG_CRYPTO_LOOKUP_KEY=$(_random_b64 32)
+SETRAG_GATEWAY_SESSION_KEY=$(_random_b64 32)
+SETRAG_GATEWAY_OAUTH_CLIENT_SECRET=$(_random_b64 24 | tr '+/' '-_')
+SETRAG_IDENTITY_DB_PASSWORD=$(_random_b64 24 | tr '+/' '-_')
+SETRAG_DEMO_PASSWORD=demo-$(_random_b64 9 | tr '+/' '-_')
+SECRETS
+  fi
+  set -a
+  # shellcheck disable=SC1091
+  . "$dir/secrets.env"
+  set +a
+  export SETRAG_ENVIRONMENT=development
+  export SETRAG_GATEWAY_HTTP_ADDRESS="127.0.0.1:$gateway_port"
+  export SETRAG_GATEWAY_PUBLIC_URL="http://127.0.0.1:$gateway_port"
+  export SETRAG_AUTH_ISSUER="http://127.0.0.1:$gateway_port"
+  export SETRAG_GATEWAY_WEB_ROOT="$SETRAG_ROOT/web/dist"
+  local i=0
+  for service in identity inventory booking payments shipping tracking notifications assistant analytics; do
+    local var="SETRAG_$(echo "$service" | tr '[:lower:]' '[:upper:]')_HTTP_ADDRESS"
+    export "$var=127.0.0.1:$((service_port + i))"
+    i=$((i + 1))
+  done
+}
+
+# Waits until the gateway answers /readyz (all modules started).
+platform_wait_ready() { # <url> <seconds> <pid>
+  local url=$1 limit=$2 pid=$3
+  for _ in $(seq 1 $((limit * 10))); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    curl -fsS "$url/readyz" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  return 1
+}

@@ -1,0 +1,1 @@
+export { AgentArea } from './components/AgentArea';

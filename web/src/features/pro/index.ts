@@ -1,0 +1,1 @@
+export { ProArea } from './components/ProArea';

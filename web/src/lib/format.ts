@@ -1,0 +1,86 @@
+// Pure formatting and validation helpers. No DOM, no i18n: they take the language as an argument.
+import type { Lang } from '../i18n/lang';
+
+/** The railway's local time zone: UTC+1 all year (no daylight saving time). */
+export const TIME_ZONE = 'Africa/Libreville';
+
+const xaf = new Intl.NumberFormat('fr-GA', { style: 'currency', currency: 'XAF' });
+
+/** An amount in XAF (an integer, no minor unit): `12500` -> `12 500 FCFA`. */
+export function formatMoneyXAF(amount: number): string {
+  return xaf.format(Math.round(amount));
+}
+
+// 'en-GB' only provides the parts (Latin digits, 24-hour clock); the layout is ours.
+const dateTimeParts = new Intl.DateTimeFormat('en-GB', {
+  timeZone: TIME_ZONE,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
+interface LocalParts {
+  day: string;
+  month: string;
+  year: string;
+  hour: string;
+  minute: string;
+}
+
+function localParts(instant: Date | string | number): LocalParts | null {
+  const date = instant instanceof Date ? instant : new Date(instant);
+  if (Number.isNaN(date.getTime())) return null;
+  const parts: Record<string, string> = {};
+  for (const part of dateTimeParts.formatToParts(date)) parts[part.type] = part.value;
+  return { day: parts.day, month: parts.month, year: parts.year, hour: parts.hour, minute: parts.minute };
+}
+
+/** `dd/mm/yyyy` in Libreville time; '' for an invalid instant. */
+export function formatDate(instant: Date | string | number): string {
+  const p = localParts(instant);
+  return p ? `${p.day}/${p.month}/${p.year}` : '';
+}
+
+/** Libreville time of day: French `12h30`, English `12:30`; '' for an invalid instant. */
+export function formatTime(instant: Date | string | number, lang: Lang): string {
+  const p = localParts(instant);
+  if (!p) return '';
+  return lang === 'fr' ? `${p.hour}h${p.minute}` : `${p.hour}:${p.minute}`;
+}
+
+/** `22/11/2026 12h30` (fr) or `22/11/2026 12:30` (en), in Libreville time. */
+export function formatDateTime(instant: Date | string | number, lang: Lang): string {
+  const date = formatDate(instant);
+  return date ? `${date} ${formatTime(instant, lang)}` : '';
+}
+
+// Gabonese mobile numbers: national form 0 + operator prefix (62, 65, 66, 74, 77) + 6 digits.
+const NATIONAL_MOBILE = /^0((?:6[256]|7[47])\d{6})$/;
+const INTERNATIONAL_MOBILE = /^\+241((?:6[256]|7[47])\d{6})$/;
+
+/**
+ * A Gabonese mobile number in E.164 (`+241XXXXXXXX`), or null when the input is not one.
+ * Accepts `077123456`, `077 12 34 56`, `+24177123456`, `+241 77 12 34 56` (spaces are ignored).
+ */
+export function normalizeGabonPhone(input: string): string | null {
+  const compact = input.replace(/\s+/g, '');
+  const match = NATIONAL_MOBILE.exec(compact) ?? INTERNATIONAL_MOBILE.exec(compact);
+  return match ? `+241${match[1]}` : null;
+}
+
+/** `+24177123456` -> `+241 77 12 34 56`; anything else is returned unchanged. */
+export function formatPhone(e164: string): string {
+  const match = /^\+241(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(e164);
+  return match ? `+241 ${match.slice(1).join(' ')}` : e164;
+}
+
+// Deliberately simple (the server has the last word): one @, no spaces, a dot in the domain.
+const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;
+
+export function isValidEmail(input: string): boolean {
+  const value = input.trim();
+  return value.length <= 254 && EMAIL.test(value);
+}
