@@ -95,7 +95,7 @@ let package = Package(
             swiftSettings: settings
         ),
         .testTarget(name: "SetragMySQLTests", dependencies: ["SetragMySQL", "SetragTesting"], swiftSettings: settings),
-        .testTarget(name: "SetragMQTTTests", dependencies: ["SetragMQTT", "SetragTesting"], swiftSettings: settings),
+        .testTarget(name: "SetragMQTTTests", dependencies: ["SetragMQTT", "SetragTesting", logging], swiftSettings: settings),
         .testTarget(name: "SetragKernelTests", dependencies: ["SetragKernel", "SetragTesting", product("HummingbirdTesting", "hummingbird")], swiftSettings: settings),
         .testTarget(name: "SetragEventsTests", dependencies: ["SetragEvents", "SetragTesting"], swiftSettings: settings),
     ]

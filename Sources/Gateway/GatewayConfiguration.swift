@@ -93,7 +93,8 @@ public struct GatewayConfiguration: Sendable {
             if let origin = Self.origin(of: text), origin == text.lowercased() {
                 origins.insert(origin)
             } else {
-                settings.invalid("gateway.cors.origins", "must list origins like https://pro.setrag.ga, not \"\(text)\"")
+                settings.invalid("gateway.cors.origins",
+                                 "must list origins like https://pro.setrag.ga, not \"\(text)\"")
             }
         }
         corsOrigins = origins

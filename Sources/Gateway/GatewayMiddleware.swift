@@ -12,7 +12,8 @@ struct EdgeMiddleware: RouterMiddleware {
     let cookies: GatewayCookies
 
     static let allowedMethods = "GET, HEAD, POST, PUT, PATCH, DELETE"
-    static let allowedHeaders = "Authorization, Content-Type, Accept, Accept-Language, Idempotency-Key, X-CSRF-Token, X-Request-Id"
+    static let allowedHeaders =
+        "Authorization, Content-Type, Accept, Accept-Language, Idempotency-Key, X-CSRF-Token, X-Request-Id"
     static let exposedHeaders = "X-Request-Id, Retry-After, Location, Content-Disposition"
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
@@ -40,7 +41,9 @@ struct EdgeMiddleware: RouterMiddleware {
         if !corsOrigins.isEmpty, !response.headers[values: .vary].contains(where: { $0.contains("Origin") }) {
             response.headers.append(HTTPField(name: .vary, value: "Origin"))
         }
-        if !CSRFMiddleware.isWellFormed(request.cookies[GatewayCookies.csrf]?.value) {
+        // Browsers get the token; machine clients (Bearer or Basic) have no use for it.
+        if request.headers[.authorization] == nil,
+           !CSRFMiddleware.isWellFormed(request.cookies[GatewayCookies.csrf]?.value) {
             response.headers.setCookie(cookies.csrfCookie(GatewayCookies.randomToken()))
         }
         if response.headers[.xContentTypeOptions] == nil { response.headers[.xContentTypeOptions] = "nosniff" }
@@ -65,7 +68,7 @@ struct CSRFMiddleware: RouterMiddleware {
         guard Self.unsafeMethods.contains(request.method), !path.hasPrefix("/oauth/") else {
             return try await next(request, context)
         }
-        if let origin = request.headers[.origin], !originAllowed(origin, request: request) {
+        if let origin = request.headers[.origin], !originAllowed(origin, authority: request.head.authority) {
             throw GatewayError.csrf("Requests from \(origin) are not accepted")
         }
         if let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") {
@@ -83,11 +86,11 @@ struct CSRFMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
-    func originAllowed(_ origin: String, request: Request) -> Bool {
+    func originAllowed(_ origin: String, authority: String?) -> Bool {
         let origin = origin.lowercased()
         if origin == publicOrigin || corsOrigins.contains(origin) { return true }
         // Same origin as the request itself: browsers set Host, pages cannot.
-        guard let host = (request.head.authority)?.lowercased() else { return false }
+        guard let host = authority?.lowercased() else { return false }
         return origin == "http://\(host)" || origin == "https://\(host)"
     }
 

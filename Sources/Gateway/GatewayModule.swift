@@ -37,32 +37,57 @@ public enum GatewayModule {
     public static func buildRouter(configuration: GatewayConfiguration, context: ModuleContext, client: HTTPClient)
         -> Router<AppContext>
     {
-        let router = ServiceHTTP.router(kernel: context.kernel, verifier: nil, metrics: context.metrics, checks: [])
-        let services = GatewayServices(configuration: configuration, endpoints: context.endpoints, client: client,
-                                       logger: context.logger)
+        buildRouter(GatewayServices(configuration: configuration, endpoints: context.endpoints, client: client,
+                                    logger: context.logger), context: context)
+    }
+
+    static func buildRouter(_ services: GatewayServices, context: ModuleContext) -> Router<AppContext> {
+        let configuration = services.configuration
+        let router = ServiceHTTP.router(kernel: context.kernel, verifier: nil, metrics: context.metrics,
+                                        checks: readinessChecks(services, context: context))
         router.middlewares.add(EdgeMiddleware(corsOrigins: configuration.corsOrigins, cookies: services.cookies))
         router.middlewares.add(CSRFMiddleware(publicOrigin: configuration.publicOrigin,
                                               corsOrigins: configuration.corsOrigins))
         router.middlewares.add(CallerMiddleware(verifier: context.verifier, cookies: services.cookies))
-        router.middlewares.add(QuotaMiddleware(buckets: QuotaBuckets(rules: configuration.quotas,
-                                                                     capacity: configuration.maxTrackedClients)))
+        router.middlewares.add(QuotaMiddleware(buckets: services.buckets))
         router.middlewares.add(DispatchMiddleware(gateway: services))
         GatewayRoutes(gateway: services).register(on: router)
         return router
     }
 
-    /// The gateway's HTTP server, listening on `gateway.http.address`.
+    /// The gateway is ready when the services it cannot work without answer their own `/readyz`: identity (no
+    /// sign-in without it).
+    static func readinessChecks(_ services: GatewayServices, context: ModuleContext) -> [ReadinessCheck] {
+        let client = services.client
+        return ["identity"].map { (name: String) -> ReadinessCheck in
+            let url = context.endpoints.url(name) + "/readyz"
+            return ReadinessCheck(name: name) {
+                let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(2))
+                guard response.status == .ok else { throw GatewayReadinessError.notReady(name) }
+            }
+        }
+    }
+
+    /// The gateway's HTTP server on `gateway.http.address`, with the WebSocket pass-through of `/api/v1/live`.
     public static func buildApplication(configuration: GatewayConfiguration, context: ModuleContext, client: HTTPClient)
         -> some ApplicationProtocol
     {
-        let router = buildRouter(configuration: configuration, context: context, client: client)
+        let services = GatewayServices(configuration: configuration, endpoints: context.endpoints, client: client,
+                                       logger: context.logger)
+        let router = buildRouter(services, context: context)
+        let live = LiveSocket(gateway: services, verifier: context.verifier)
         let address = context.endpoints.listen["gateway"] ?? ("127.0.0.1", 8080)
         var logger = context.logger
         logger[metadataKey: "service"] = "gateway"
         return Application(
             responder: ClientAddressResponder(inner: router.buildResponder(),
                                               trustedProxies: configuration.trustedProxies),
-            server: .http1(configuration: .init(idleTimeout: .init(context.kernel.idleTimeout))),
+            server: .http1WebSocketUpgrade(
+                configuration: .init(http1: .init(idleTimeout: .init(context.kernel.idleTimeout)),
+                                     ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(30)))),
+                shouldUpgrade: { head, channel, logger in
+                    await live.shouldUpgrade(head, channel: channel, logger: logger)
+                }),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "setrag-gateway"),
             logger: logger
         )
@@ -78,16 +103,18 @@ struct ClientAddressResponder<Inner: HTTPResponder>: HTTPResponder where Inner.C
 
     func respond(to request: Request, context: AppContext) async throws -> Response {
         var context = context
-        var address = context.clientAddress
-        if let peer = address, trustedProxies.contains(peer),
-           let forwarded = request.headers[UpstreamProxy.forwardedFor] {
-            let hops = forwarded.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            address = hops.last { !trustedProxies.contains($0) && !$0.isEmpty } ?? peer
-        }
+        let address = Self.address(peer: context.clientAddress, forwarded: request.headers[UpstreamProxy.forwardedFor],
+                                   trustedProxies: trustedProxies)
         var head = request.head
         head.headerFields[UpstreamProxy.forwardedFor] = address
         context.clientAddress = address
         return try await inner.respond(to: Request(head: head, body: request.body), context: context)
+    }
+
+    static func address(peer: String?, forwarded: String?, trustedProxies: Set<String>) -> String? {
+        guard let peer, trustedProxies.contains(peer), let forwarded else { return peer }
+        let hops = forwarded.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return hops.last { !trustedProxies.contains($0) && !$0.isEmpty } ?? peer
     }
 }
 
@@ -100,3 +127,5 @@ struct HTTPClientService: Service {
         try await client.shutdown()
     }
 }
+
+enum GatewayReadinessError: Error { case notReady(String) }

@@ -28,7 +28,8 @@ struct GatewayRoutes: Sendable {
         let query = request.uri.queryParameters
         let attempt = SignInAttempt(
             state: GatewayCookies.randomToken(), codeVerifier: GatewayCookies.randomToken(),
-            nonce: GatewayCookies.randomToken(bytes: 16), returnTo: Self.safeReturnTo(query["returnTo"].map(String.init)),
+            nonce: GatewayCookies.randomToken(bytes: 16),
+            returnTo: Self.safeReturnTo(query["returnTo"].map(String.init)),
             startedAt: Int(Date().timeIntervalSince1970))
         let language = Self.language(query["lang"].map(String.init))
             ?? Self.language(request.cookies[GatewayCookies.language]?.value) ?? "fr"

@@ -12,9 +12,12 @@ struct GatewayServices: Sendable {
     let refresher: RefreshCoordinator
     let cookies: GatewayCookies
     let staticFiles: StaticFiles
+    let buckets: QuotaBuckets
+    let client: HTTPClient
 
     init(configuration: GatewayConfiguration, endpoints: ServiceEndpoints, client: HTTPClient, logger: Logger) {
         self.configuration = configuration
+        self.client = client
         proxy = UpstreamProxy(client: client, endpoints: endpoints, timeout: configuration.upstreamTimeout,
                               publicScheme: configuration.secureCookies ? "https" : "http")
         tokens = IdentityTokenClient(client: client, identityURL: endpoints.url("identity"),
@@ -23,6 +26,7 @@ struct GatewayServices: Sendable {
         refresher = RefreshCoordinator()
         cookies = GatewayCookies(configuration: configuration)
         staticFiles = StaticFiles(root: configuration.webRoot, logger: logger)
+        buckets = QuotaBuckets(rules: configuration.quotas, capacity: configuration.maxTrackedClients)
     }
 
     /// Forwards a request; a web session's access token goes along as `Authorization: Bearer`, renewed first when
@@ -32,18 +36,20 @@ struct GatewayServices: Sendable {
             return try await proxy.forward(request, to: service, context: context, authorization: nil)
         }
         var renewed: Cookie?
-        if session.needsRefresh(now: Date()) {
+        let now = Int(Date().timeIntervalSince1970)
+        if session.refreshToken == nil, session.expiresAt <= now {
+            return signedOut(context)
+        }
+        if session.refreshToken != nil, session.needsRefresh(now: Date()) {
             switch await refresh(session, logger: context.logger) {
             case .success(let (fresh, cookie)):
                 session = fresh
                 renewed = cookie
             case .failure(.refused):
-                var response = ProblemResponse.make(GatewayError.signedOut.problemError, requestID: context.requestID)
-                response.headers.setCookie(cookies.clearedSession)
-                return response
+                return signedOut(context)
             case .failure(.unavailable):
                 // Identity is away: the current token serves while it lasts.
-                guard session.expiresAt > Int(Date().timeIntervalSince1970) else {
+                guard session.expiresAt > now else {
                     throw GatewayError.upstreamUnavailable(service: "identity")
                 }
             }
@@ -53,6 +59,13 @@ struct GatewayServices: Sendable {
             try await proxy.forward(request, to: service, context: context, authorization: "Bearer \(token)")
         }
         if let renewed { response.headers.setCookie(renewed) }
+        return response
+    }
+
+    /// A 401 that also clears the session cookie: the browser is signed out.
+    func signedOut(_ context: AppContext) -> Response {
+        var response = ProblemResponse.make(GatewayError.signedOut.problemError, requestID: context.requestID)
+        response.headers.setCookie(cookies.clearedSession)
         return response
     }
 

@@ -42,7 +42,9 @@ struct UpstreamProxy: Sendable {
         upstream.method = HTTPMethod(rawValue: request.method.rawValue)
         upstream.headers = Self.upstreamHeaders(request.head.headerFields, authorization: authorization)
         upstream.headers.replaceOrAdd(name: "X-Request-Id", value: context.requestID)
-        if let address = context.clientAddress { upstream.headers.replaceOrAdd(name: "X-Forwarded-For", value: address) }
+        if let address = context.clientAddress {
+            upstream.headers.replaceOrAdd(name: "X-Forwarded-For", value: address)
+        }
         upstream.headers.replaceOrAdd(name: "X-Forwarded-Proto", value: publicScheme)
         if let host = request.head.authority {
             upstream.headers.replaceOrAdd(name: "X-Forwarded-Host", value: host)
@@ -123,7 +125,9 @@ struct UpstreamProxy: Sendable {
             }
         }
         if error is NIOConnectionError || error is IOError { return .upstreamUnavailable(service: service) }
-        if let error = error as? ChannelError, case .connectTimeout = error { return .upstreamUnavailable(service: service) }
+        if let error = error as? ChannelError, case .connectTimeout = error {
+            return .upstreamUnavailable(service: service)
+        }
         if error is CancellationError { return .upstreamTimeout(service: service) }
         return .upstreamFailed(service: service)
     }

@@ -96,7 +96,11 @@ struct GatewayCookies: Sendable {
     }
 
     func session(from request: Request) -> WebSession? {
-        guard let value = request.cookies[Self.session]?.value else { return nil }
+        session(cookieHeaders: request.headers[values: .cookie])
+    }
+
+    func session(cookieHeaders: [String]) -> WebSession? {
+        guard let value = Cookies(from: cookieHeaders)[Self.session]?.value else { return nil }
         return sealer.open(value, as: WebSession.self, for: Self.session)
     }
 

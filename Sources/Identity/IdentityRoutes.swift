@@ -213,13 +213,10 @@ struct IdentityRoutes: Sendable {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
+    /// The query string read as a form (`+` is a space, as OAuth clients write it). A repeated parameter makes
+    /// the request invalid (RFC 6749 section 3.1): it is answered as if the client were unknown.
     func query(_ request: Request) -> [String: String] {
-        var result: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters {
-            let k = String(key)
-            if result[k] == nil { result[k] = String(value) }
-        }
-        return result
+        FormParser.parse(request.uri.query ?? "") ?? [:]
     }
 
     func language(_ request: Request, params: [String: String]) -> String {

@@ -242,10 +242,10 @@ public struct BearerAuthMiddleware<Context: SetragContext>: RouterMiddleware {
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard let authorization = request.headers[.authorization] else { return try await next(request, context) }
-        guard authorization.lowercased().hasPrefix("bearer ") else {
-            throw ProblemError.unauthorized("Use a Bearer access token")
-        }
+        // Other schemes (HTTP Basic of OAuth clients at identity's token endpoint) are not ours to judge here:
+        // the request stays anonymous, and routes that need a caller answer 401.
+        guard let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ")
+        else { return try await next(request, context) }
         let token = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         var context = context
         do {

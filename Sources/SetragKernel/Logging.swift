@@ -20,21 +20,19 @@ public struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(
-        level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String,
-        file: String, function: String, line: UInt
-    ) {
+    public func log(event: LogEvent) {
         var object: [String: Any] = [
             "ts": Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true)
                 .timeZone(separator: .omitted)),
-            "level": level.rawValue,
+            "level": event.level.rawValue,
             "logger": label,
-            "msg": message.description,
+            "msg": event.message.description,
         ]
         var merged = metadata
-        if let extra { merged.merge(extra) { $1 } }
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
         for (key, value) in merged { object[key] = Self.plain(value) }
-        if level >= .error { object["source"] = "\(file):\(line)" }
+        if let error = event.error { object["error"] = "\(error)" }
+        if event.level >= .error { object["source"] = "\(event.file):\(event.line)" }
         guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
         data.append(0x0A)
         Self.output.withLock { _ in FileHandle.standardError.write(data) }

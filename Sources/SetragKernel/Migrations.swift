@@ -42,7 +42,13 @@ public struct MigrationRunner: Sendable {
 
     /// The names of the migrations not applied yet, in order.
     public func pending() async throws -> [String] {
-        try await ensureTable(on: database)
+        // Only reads: a database nobody migrated yet stays untouched.
+        struct TableRow: Decodable { let n: Int }
+        let exists = try await database.raw("""
+            SELECT COUNT(*) AS n FROM information_schema.tables
+            WHERE table_schema = DATABASE() AND table_name = \(bind: Self.table)
+            """).first(decoding: TableRow.self)
+        guard (exists?.n ?? 0) > 0 else { return migrations.map(\.name) }
         let applied = Set(try await database.select().column("name").from(Self.table).all(decoding: AppliedRow.self)
             .map(\.name))
         return migrations.map(\.name).filter { !applied.contains($0) }

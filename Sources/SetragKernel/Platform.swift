@@ -150,7 +150,17 @@ public struct Platform: Sendable {
         var missing: [String] = []
         for module in modules where module.needs.contains(.database) {
             let runner = MigrationRunner(database: pools[module.name]!, migrations: module.migrations, logger: logger)
-            let pending = try await runner.pending()
+            let pending: [String]
+            do {
+                pending = try await runner.pending()
+            } catch MySQLError.server(code: 1049, _, _) {
+                missing.append("the database \(prepared.database.databaseName(module.name)) does not exist")
+                continue
+            } catch MySQLError.connectFailed(let message) {
+                // Unknown database or account: both are made by `migrate`.
+                missing.append("\(module.name) cannot reach its database \(prepared.database.databaseName(module.name)): \(message)")
+                continue
+            }
             if !pending.isEmpty { missing.append(MigrationError.pending(service: module.name, names: pending).description) }
         }
         if !missing.isEmpty { throw PlatformError.unmigrated(missing) }

@@ -125,6 +125,7 @@ final class ClientCore: Sendable {
             rc = properties.addUserProperty(name: property.name, value: property.value)
         }
         var mid: Int32 = 0
+        let callStart = ContinuousClock.now
         if rc == Mosq.success {
             rc = payload.withUnsafeBytes { bytes in
                 mosquitto_publish_v5(
@@ -142,6 +143,7 @@ final class ClientCore: Sendable {
         let callResult = rc
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                var replaced: CheckedContinuation<Void, any Error>?
                 let immediate: Result<Void, any Error>? = state.withLock { s in
                     s.publishCallsInProgress -= 1
                     defer { if s.publishCallsInProgress == 0 { s.earlyPublishAcks.removeAll() } }
@@ -153,21 +155,20 @@ final class ClientCore: Sendable {
                     }
                     // Success, or NO_CONN for QoS > 0: libmosquitto has queued the message and
                     // sends it once reconnected, so wait for its acknowledgement like any other.
-                    if let reason = s.earlyPublishAcks.removeValue(forKey: messageID) {
-                        return publishOutcome(reason)
+                    if let early = s.earlyPublishAcks.removeValue(forKey: messageID), early.at >= callStart {
+                        return publishOutcome(early.reason)
                     }
                     if s.phase == .closed || s.phase == .stopping { return .failure(MQTTError.closed) }
                     if qos == .atMostOnce && s.disconnectEpoch != epoch { return .failure(MQTTError.notConnected) }
                     if Task.isCancelled { return .failure(CancellationError()) }
-                    if let previous = s.publishes.removeValue(forKey: messageID) {
-                        // Only after 65,535 newer messages: the old one is long lost.
-                        previous.continuation.resume(throwing: MQTTError.timeout)
-                    }
+                    // A previous message with this mid (65,535 messages ago) is long lost.
+                    replaced = s.publishes.removeValue(forKey: messageID)?.continuation
                     s.publishes[messageID] = PendingPublish(
                         continuation: continuation, qos: qos, deadline: deadline, token: token
                     )
                     return nil
                 }
+                replaced?.resume(throwing: MQTTError.timeout)
                 if let immediate { continuation.resume(with: immediate) }
             }
         } onCancel: {
@@ -218,6 +219,7 @@ final class ClientCore: Sendable {
 
         var mid: Int32 = 0
         var rc = Mosq.noConnection
+        let callStart = ContinuousClock.now
         if connectedNow {
             rc = sendSubscribe(mosq, filter: filter, qos: qos, identifier: identifier, options: 0, mid: &mid)
         }
@@ -252,8 +254,8 @@ final class ClientCore: Sendable {
                     subscription.waiter = continuation
                     s.subscriptions[id] = subscription
                     if callResult == Mosq.success {
-                        if let reason = s.earlySubacks.removeValue(forKey: messageID) {
-                            s.resolveSubscriptions([id], reason: reason, effects: &effects, logger: logger)
+                        if let early = s.earlySubacks.removeValue(forKey: messageID), early.at >= callStart {
+                            s.resolveSubscriptions([id], reason: early.reason, effects: &effects, logger: logger)
                         } else {
                             s.subackWaiters[messageID, default: []].append(id)
                         }
@@ -303,7 +305,7 @@ final class ClientCore: Sendable {
             logger.debug("disconnecting")
             if let mosq = handle.pointer {
                 // Queues DISCONNECT and wakes the network thread, which sends it and exits.
-                _ = mosquitto_disconnect_v5(mosq, 0, nil)
+                sendDisconnect(mosq)
             }
             await waitForLoopExit(timeout: .seconds(10))
             finalizeClose()
@@ -320,7 +322,7 @@ final class ClientCore: Sendable {
             return s.loopRunning
         }
         if stop, let mosq = handle.pointer {
-            _ = mosquitto_disconnect_v5(mosq, 0, nil)
+            sendDisconnect(mosq)
         }
         finalizeClose()
     }
@@ -464,10 +466,8 @@ final class ClientCore: Sendable {
         var stopDeadline: ContinuousClock.Instant?
         while true {
             if isStopRequested {
-                if stopDeadline == nil {
-                    stopDeadline = .now + .seconds(2)
-                    _ = mosquitto_disconnect_v5(mosq, 0, nil)
-                }
+                if stopDeadline == nil { stopDeadline = .now + .seconds(2) }
+                sendDisconnect(mosq)
                 // Let the loop flush DISCONNECT, then leave.
                 if mosquitto_socket(mosq) == -1 || ContinuousClock.now >= stopDeadline! { break }
                 _ = mosquitto_loop(mosq, 100, 1)
@@ -495,6 +495,17 @@ final class ClientCore: Sendable {
             }
         }
         loopExited()
+    }
+
+    /// Queues DISCONNECT on the current connection, once. (`mosquitto_disconnect` also tells the
+    /// library not to reconnect; with no connection it sends nothing and the network thread
+    /// tries again if a connection comes up before it stops.)
+    private func sendDisconnect(_ mosq: OpaquePointer) {
+        let alreadySent = state.withLock { $0.disconnectQueued }
+        guard !alreadySent else { return }
+        if mosquitto_disconnect_v5(mosq, 0, nil) == Mosq.success {
+            state.withLock { $0.disconnectQueued = true }
+        }
     }
 
     private var isStopRequested: Bool {
@@ -578,7 +589,7 @@ final class ClientCore: Sendable {
             }
             effects.run()
             logger.error("broker refused the connection", metadata: ["reason": "\(reason)", "text": "\(Mosq.reasonText(reason))"])
-            if abandon { _ = mosquitto_disconnect_v5(mosq, 0, nil) }
+            if abandon { sendDisconnect(mosq) }
             return
         }
 
@@ -633,6 +644,7 @@ final class ClientCore: Sendable {
         let (effects, wasStopping): (Effects, Bool) = state.withLock { s in
             var effects = Effects()
             s.connected = false
+            s.disconnectQueued = false
             s.disconnectEpoch &+= 1
             // libmosquitto drops unsent QoS 0 packets on reconnection; QoS 1/2 messages stay
             // in its queue and are sent again, so their callers keep waiting for the PUBACK.
@@ -656,7 +668,7 @@ final class ClientCore: Sendable {
     func handlePublishAck(messageID: Int32, reason: Int32) {
         let continuation: (CheckedContinuation<Void, any Error>)? = state.withLock { s in
             if let pending = s.publishes.removeValue(forKey: messageID) { return pending.continuation }
-            if s.publishCallsInProgress > 0 { s.earlyPublishAcks[messageID] = reason }
+            if s.publishCallsInProgress > 0 { s.earlyPublishAcks[messageID] = (reason, .now) }
             return nil
         }
         continuation?.resume(with: publishOutcome(reason))
@@ -667,7 +679,7 @@ final class ClientCore: Sendable {
         let effects: Effects = state.withLock { s in
             var effects = Effects()
             guard let ids = s.subackWaiters.removeValue(forKey: messageID) else {
-                if s.subscribeCallsInProgress > 0 { s.earlySubacks[messageID] = reason }
+                if s.subscribeCallsInProgress > 0 { s.earlySubacks[messageID] = (reason, .now) }
                 return effects
             }
             s.resolveSubscriptions(ids, reason: reason, effects: &effects, logger: logger)
@@ -845,176 +857,8 @@ final class ClientCore: Sendable {
         effects.run()
         if abandon, let mosq = handle.pointer {
             logger.warning("no CONNACK in time; giving up this connection attempt")
-            _ = mosquitto_disconnect_v5(mosq, 0, nil)
+            sendDisconnect(mosq)
         }
         return keepGoing
     }
-}
-
-// MARK: - State
-
-private struct MosquittoHandle: @unchecked Sendable {
-    // libmosquitto is thread-safe for the calls made from several threads here (publish,
-    // subscribe, unsubscribe, disconnect) once mosquitto_threaded_set(true) is on.
-    let pointer: OpaquePointer?
-}
-
-/// Lets a subscription end itself without keeping the client alive.
-final class SubscriptionHandle: Sendable {
-    private weak let core: ClientCore?
-    private let id: UInt64
-
-    init(core: ClientCore, id: UInt64) {
-        self.core = core
-        self.id = id
-    }
-
-    func cancel() {
-        core?.cancelSubscription(id: id)
-    }
-}
-
-private enum Phase {
-    /// Never connected, or the first connection failed: `connect()` may (re)start.
-    case idle
-    /// Network thread started, first CONNACK not yet received.
-    case starting
-    /// Connected at least once; the network thread reconnects by itself.
-    case running
-    /// The first connection failed; the network thread is exiting.
-    case abandoning
-    /// `disconnect()` in progress.
-    case stopping
-    /// Shut down for good.
-    case closed
-}
-
-private struct Waiter {
-    let continuation: CheckedContinuation<Void, any Error>
-    let deadline: ContinuousClock.Instant
-}
-
-private struct LoopExitWaiter {
-    let continuation: CheckedContinuation<Void, Never>
-    let deadline: ContinuousClock.Instant
-}
-
-private struct PendingPublish {
-    let continuation: CheckedContinuation<Void, any Error>
-    let qos: MQTTQoS
-    let deadline: ContinuousClock.Instant
-    let token: UInt64
-}
-
-private struct ActiveSubscription {
-    let filter: String
-    let qos: MQTTQoS
-    let continuation: AsyncStream<MQTTMessage>.Continuation
-    /// The `subscribe` call waiting for the first SUBACK.
-    var waiter: CheckedContinuation<Void, any Error>?
-    var deadline: ContinuousClock.Instant?
-}
-
-private struct CoreState {
-    var phase: Phase = .idle
-    var configured = false
-    var loopRunning = false
-    var stopRequested = false
-    var connected = false
-    var reconnectAttempts = 0
-    /// Incremented at every lost connection (QoS 0 publishes racing a disconnection fail).
-    var disconnectEpoch: UInt64 = 0
-    var nextID: UInt64 = 1
-    var connectWaiters: [UInt64: Waiter] = [:]
-    var loopExitWaiters: [UInt64: LoopExitWaiter] = [:]
-    var closeWaiters: [CheckedContinuation<Void, Never>] = []
-    /// Publishes waiting for PUBACK/PUBCOMP (QoS 1/2) or for the socket write (QoS 0), by mid.
-    var publishes: [Int32: PendingPublish] = [:]
-    /// Callbacks can run between `mosquitto_publish_v5` returning a mid and the caller
-    /// registering it: acknowledgements of unknown mids are kept while such calls are in progress.
-    var publishCallsInProgress = 0
-    var earlyPublishAcks: [Int32: Int32] = [:]
-    var subscriptions: [UInt64: ActiveSubscription] = [:]
-    var subackWaiters: [Int32: [UInt64]] = [:]
-    var subscribeCallsInProgress = 0
-    var earlySubacks: [Int32: Int32] = [:]
-    /// MQTT 5 subscription identifier of each filter, stable for the client's life.
-    var filterIdentifiers: [String: UInt32] = [:]
-    var nextFilterIdentifier: UInt32 = 1
-    var sweeper: Task<Void, Never>?
-
-    mutating func identifier(for filter: String) -> UInt32 {
-        if let identifier = filterIdentifiers[filter] { return identifier }
-        let identifier = nextFilterIdentifier
-        nextFilterIdentifier += 1
-        filterIdentifiers[filter] = identifier
-        return identifier
-    }
-
-    mutating func failConnectWaiters(_ error: MQTTError) -> Effects {
-        var effects = Effects()
-        for (_, waiter) in connectWaiters { effects.resume(waiter.continuation, .failure(error)) }
-        connectWaiters.removeAll()
-        return effects
-    }
-
-    mutating func resolveSubscriptions(_ ids: [UInt64], reason: Int32, effects: inout Effects, logger: Logger) {
-        for id in ids {
-            guard var subscription = subscriptions[id] else { continue }
-            if reason < Mosq.firstFailureReason {
-                if let waiter = subscription.waiter { effects.resume(waiter, .success(())) }
-                subscription.waiter = nil
-                subscription.deadline = nil
-                subscriptions[id] = subscription
-            } else {
-                let text = "'\(subscription.filter)': \(Mosq.reasonText(reason)) (\(reason))"
-                if let waiter = subscription.waiter {
-                    effects.resume(waiter, .failure(MQTTError.subscribeFailed(text)))
-                } else {
-                    logger.error("broker refused a re-subscription; ending its stream", metadata: ["error": "\(text)"])
-                }
-                subscriptions[id] = nil
-                effects.finish(subscription.continuation)
-            }
-        }
-    }
-}
-
-/// Work collected under the lock and done after it is released.
-private struct Effects {
-    var resumes: [(CheckedContinuation<Void, any Error>, Result<Void, any Error>)] = []
-    var finishes: [AsyncStream<MQTTMessage>.Continuation] = []
-    var exitWaiters: [CheckedContinuation<Void, Never>] = []
-
-    mutating func resume(_ continuation: CheckedContinuation<Void, any Error>, _ result: Result<Void, any Error>) {
-        resumes.append((continuation, result))
-    }
-
-    mutating func finish(_ continuation: AsyncStream<MQTTMessage>.Continuation) {
-        finishes.append(continuation)
-    }
-
-    mutating func merge(_ other: Effects) {
-        resumes += other.resumes
-        finishes += other.finishes
-        exitWaiters += other.exitWaiters
-    }
-
-    func run() {
-        for (continuation, result) in resumes { continuation.resume(with: result) }
-        for continuation in finishes { continuation.finish() }
-        for continuation in exitWaiters { continuation.resume() }
-    }
-}
-
-private func publishOutcome(_ reason: Int32) -> Result<Void, any Error> {
-    // 0 success, 16 "no matching subscribers" is a success too; 0x80 and above are failures.
-    reason < Mosq.firstFailureReason
-        ? .success(())
-        : .failure(MQTTError.publishFailed(code: reason, Mosq.reasonText(reason)))
-}
-
-private func withOptionalCString<R>(_ string: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
-    guard let string else { return body(nil) }
-    return string.withCString { body($0) }
 }

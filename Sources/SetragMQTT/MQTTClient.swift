@@ -18,7 +18,7 @@ import Logging
 /// - `disconnect()` sends DISCONNECT, stops the network thread, fails pending calls with
 ///   `.closed` and finishes every subscription stream. The client cannot be reused afterwards.
 public final class MQTTClient: Sendable {
-    private let core: ClientCore
+    let core: ClientCore
 
     public init(configuration: MQTTConfiguration, logger: Logger) {
         self.core = ClientCore(configuration: configuration, logger: logger)
@@ -55,6 +55,8 @@ public final class MQTTClient: Sendable {
     }
 
     /// Same as the other `publish`, with user properties given as name/value pairs.
+    /// (Disfavoured so that `userProperties: []` picks the other overload.)
+    @_disfavoredOverload
     public func publish(
         topic: String,
         payload: [UInt8],
@@ -90,8 +92,9 @@ public final class MQTTClient: Sendable {
 }
 
 /// The messages of one subscription, in arrival order. Iterate it once. It ends when `cancel()`
-/// is called (which also UNSUBSCRIBEs if no other subscription of this client uses the filter),
-/// when the iterating task is cancelled, or when the client is shut down.
+/// is called, when the iterating task is cancelled, when every copy of it is dropped, or when the
+/// client is shut down; in the first three cases the client also UNSUBSCRIBEs unless another of
+/// its subscriptions uses the same filter. (So keep the value, even if you do not iterate it yet.)
 public struct MQTTSubscription: AsyncSequence, Sendable {
     public typealias Element = MQTTMessage
     public typealias AsyncIterator = AsyncStream<MQTTMessage>.Iterator

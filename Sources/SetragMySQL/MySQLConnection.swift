@@ -267,10 +267,12 @@ struct MySQLSession {
 
     private static let cacheableKeywords: Set<String> = ["SELECT", "INSERT", "UPDATE", "DELETE", "REPLACE", "WITH"]
 
+    private static func firstKeyword(_ sql: String) -> String {
+        sql.drop { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" || $0 == "(" }.prefix { $0.isLetter }.uppercased()
+    }
+
     private func isCacheable(_ sql: String) -> Bool {
-        guard sql.utf8.count <= 8192 else { return false }
-        let keyword = sql.drop { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "(" }.prefix { $0.isLetter }
-        return Self.cacheableKeywords.contains(keyword.uppercased())
+        sql.utf8.count <= 8192 && Self.cacheableKeywords.contains(Self.firstKeyword(sql))
     }
 
     private mutating func prepare(_ sql: String) throws -> (UnsafeMutablePointer<MYSQL_STMT>, cached: Bool) {
@@ -296,7 +298,16 @@ struct MySQLSession {
         return (statement, true)
     }
 
-    private mutating func executePrepared(sql: String, binds: [MySQLBindValue], collectRows: Bool) throws -> ([MySQLRow], MySQLExecResult) {
+    private mutating func evict(_ sql: String) {
+        if let statement = statements.removeValue(forKey: sql) {
+            mysql_stmt_close(statement)
+        }
+        statementOrder.removeAll { $0 == sql }
+    }
+
+    private mutating func executePrepared(
+        sql: String, binds: [MySQLBindValue], collectRows: Bool, isRetry: Bool = false
+    ) throws -> ([MySQLRow], MySQLExecResult) {
         let (statement, cached) = try prepare(sql)
         defer {
             if !cached { mysql_stmt_close(statement) }
@@ -322,6 +333,17 @@ struct MySQLSession {
         }
 
         if mysql_stmt_execute(statement) != 0 {
+            // CR_NEW_STMT_METADATA: the result's columns changed since this cached statement was prepared
+            // (ALTER TABLE by anyone). A query is prepared afresh and run once more; a statement that may have
+            // changed data (INSERT … RETURNING) is not repeated: the error surfaces and the next call re-prepares.
+            if cached, mysql_stmt_errno(statement) == 2057 {
+                evict(sql)
+                let keyword = Self.firstKeyword(sql)
+                guard !isRetry, keyword == "SELECT" || keyword == "WITH" else {
+                    throw MySQLError.server(code: 2057, sqlState: "HY000", message: "result columns changed since the statement was prepared")
+                }
+                return try executePrepared(sql: sql, binds: binds, collectRows: collectRows, isRetry: true)
+            }
             let error = statementError(statement)
             if !isBroken { mysql_stmt_reset(statement) }
             throw error
@@ -582,7 +604,7 @@ private final class ResultBuffers {
                 size = Int(field.max_length)
                 bind.buffer_type = binary ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING
             }
-            size = max(min(size, 16), 1)
+            size = max(size, 1)
             let alignment = max(MemoryLayout<MYSQL_TIME>.alignment, 8)
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: alignment)
             buffers.append(buffer)

@@ -57,9 +57,14 @@ extension MySQLError {
         4031,  // ER_CLIENT_INTERACTION_TIMEOUT (MySQL 8)
     ]
 
+    /// Client errors about one prepared statement that leave the connection itself in a known state
+    /// (CR_NO_PREPARE_STMT, CR_PARAMS_NOT_BOUND, CR_INVALID_PARAMETER_NO, CR_UNSUPPORTED_PARAM_TYPE,
+    /// CR_NO_DATA, CR_NO_STMT_METADATA, CR_NOT_IMPLEMENTED, CR_STMT_CLOSED, CR_NEW_STMT_METADATA).
+    static let statementOnlyClientCodes: Set<UInt32> = [2030, 2031, 2034, 2036, 2051, 2052, 2054, 2056, 2057]
+
     /// Whether an error code leaves the connection unusable (lost, or the client library's state is unknown).
     static func breaksConnection(_ code: UInt32) -> Bool {
-        connectionLostCodes.contains(code) || (2000..<3000).contains(code)
+        connectionLostCodes.contains(code) || ((2000..<3000).contains(code) && !statementOnlyClientCodes.contains(code))
     }
 
     /// Maps a server / client error to the typed error.

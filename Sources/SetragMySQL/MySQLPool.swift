@@ -32,6 +32,14 @@ public protocol MySQLDatabase: SQLDatabase {
 ///   connection costs no failed call.
 /// - SQL text is logged at debug level; bound values never are.
 /// - Call ``shutdown()`` before dropping the pool.
+///
+/// Bound values (SQLKit binds): integers of every width, `Bool` (0/1), `Double`, `Float`, `String`,
+/// `Decimal` (text), `Date` (`DATETIME(6)`, UTC, microseconds), `Data` / `[UInt8]` (binary; values of 256 KiB
+/// and more are streamed with `mysql_stmt_send_long_data`; a value over the server's `max_allowed_packet`
+/// is refused with ``MySQLError/encoding(message:)`` before anything is sent), `UUID` as its 36-character
+/// lowercase text (store it in `CHAR(36)` or MariaDB's `UUID`; reading also accepts 16 raw bytes from
+/// `BINARY(16)`), `nil` as NULL, single-value types (`RawRepresentable` enums, ID wrappers) as their value,
+/// any other `Encodable` as JSON text. Rows decode as described on ``MySQLRow``.
 public final class MySQLPool: MySQLDatabase, Sendable {
     public let logger: Logger
     public let eventLoop: any EventLoop
@@ -41,6 +49,7 @@ public final class MySQLPool: MySQLDatabase, Sendable {
     private let settings: MySQLConnectSettings
     private let threadPool: NIOThreadPool
     private let state: Mutex<PoolState>
+    private let waiterIDs = Atomic<Int>(0)
 
     /// Lazy: no connection is opened until the first use.
     public init(configuration: MySQLConfiguration, logger: Logger) {
@@ -88,7 +97,6 @@ public final class MySQLPool: MySQLDatabase, Sendable {
             return (idle, waiters, first)
         }
         for waiter in waiters {
-            waiter.timeout?.cancel()
             waiter.continuation.resume(throwing: MySQLError.poolClosed)
         }
         for connection in idle {
@@ -183,8 +191,18 @@ public final class MySQLPool: MySQLDatabase, Sendable {
         on connection: MySQLConnection, sql: String, binds: [MySQLBindValue], collectRows: Bool
     ) async throws -> ([MySQLRow], MySQLExecResult) {
         logger.debug("\(sql)", metadata: ["mysql.connection": "\(connection.number)"])
-        return try await run(on: connection) { session in
-            try session.execute(sql: sql, binds: binds, collectRows: collectRows)
+        do {
+            return try await run(on: connection) { session in
+                try session.execute(sql: sql, binds: binds, collectRows: collectRows)
+            }
+        } catch let error as MySQLError {
+            switch error {
+            case .connectionLost, .connectFailed:
+                logger.warning("mysql: \(error)", metadata: ["mysql.connection": "\(connection.number)"])
+            default:
+                break
+            }
+            throw error
         }
     }
 
@@ -299,15 +317,12 @@ public final class MySQLPool: MySQLDatabase, Sendable {
     }
 
     private func waitForLease() async throws -> Lease {
-        let id = state.withLock { s in
-            s.nextWaiterID += 1
-            return s.nextWaiterID
-        }
-        let timeout = TimeAmount(configuration.acquireTimeout)
+        let id = waiterIDs.add(1, ordering: .relaxed).newValue
+        let timeout = configuration.acquireTimeout
         let maxConnections = configuration.maxConnections
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Lease, any Error>) in
-                state.withLock { s in
+                let armTimer: NIODeadline? = state.withLock { s in
                     if s.closed {
                         continuation.resume(throwing: MySQLError.poolClosed)
                     } else if Task.isCancelled {
@@ -319,16 +334,47 @@ public final class MySQLPool: MySQLDatabase, Sendable {
                         s.nextConnectionNumber += 1
                         continuation.resume(returning: .create(s.nextConnectionNumber))
                     } else {
-                        let scheduled = eventLoop.scheduleTask(in: timeout) { [weak self] () -> Void in
-                            self?.failWaiter(id, with: MySQLError.poolTimeout)
+                        let deadline = ContinuousClock.now + timeout
+                        s.waiters.append(Waiter(id: id, continuation: continuation, deadline: deadline))
+                        if !s.timerArmed {
+                            s.timerArmed = true
+                            return NIODeadline.now() + TimeAmount(timeout)
                         }
-                        s.waiters.append(Waiter(id: id, continuation: continuation, timeout: scheduled))
                     }
+                    return nil
                 }
+                if let armTimer { armWaiterTimer(at: armTimer) }
             }
         } onCancel: {
             self.failWaiter(id, with: CancellationError())
         }
+    }
+
+    /// One event-loop timer serves all waiters (they queue in FIFO order with the same timeout, so the head
+    /// has the earliest deadline): it fails the expired ones and re-arms for the new head, if any. This keeps
+    /// the event loop out of the hot path instead of scheduling (and cancelling) a task per waiter.
+    private func armWaiterTimer(at deadline: NIODeadline) {
+        eventLoop.scheduleTask(deadline: deadline) { [weak self] () -> Void in
+            self?.expireWaiters()
+        }
+    }
+
+    private func expireWaiters() {
+        let now = ContinuousClock.now
+        let (expired, next): ([Waiter], NIODeadline?) = state.withLock { s in
+            let count = s.waiters.prefix { $0.deadline <= now }.count
+            let expired = Array(s.waiters.prefix(count))
+            s.waiters.removeFirst(count)
+            guard let head = s.waiters.first else {
+                s.timerArmed = false
+                return (expired, nil)
+            }
+            return (expired, NIODeadline.now() + TimeAmount(head.deadline - now))
+        }
+        for waiter in expired {
+            waiter.continuation.resume(throwing: MySQLError.poolTimeout)
+        }
+        if let next { armWaiterTimer(at: next) }
     }
 
     private func failWaiter(_ id: Int, with error: any Error) {
@@ -337,7 +383,6 @@ public final class MySQLPool: MySQLDatabase, Sendable {
             return s.waiters.remove(at: index)
         }
         guard let waiter else { return }
-        waiter.timeout?.cancel()
         waiter.continuation.resume(throwing: error)
     }
 
@@ -367,7 +412,6 @@ public final class MySQLPool: MySQLDatabase, Sendable {
         case .idle:
             break
         case .handOff(let waiter):
-            waiter.timeout?.cancel()
             waiter.continuation.resume(returning: .reuse(connection))
         case .close:
             discard(connection)
@@ -405,7 +449,6 @@ public final class MySQLPool: MySQLDatabase, Sendable {
         case .nothing:
             break
         case .create(let waiter, let number):
-            waiter.timeout?.cancel()
             waiter.continuation.resume(returning: .create(number))
         case .shutdownDone(let waiters):
             for waiter in waiters { waiter.resume() }
@@ -421,7 +464,7 @@ private enum Lease: Sendable {
 private struct Waiter {
     let id: Int
     let continuation: CheckedContinuation<Lease, any Error>
-    let timeout: Scheduled<Void>?
+    let deadline: ContinuousClock.Instant
 }
 
 private struct PoolState {
@@ -429,7 +472,8 @@ private struct PoolState {
     /// Connections open, being opened or being closed.
     var open = 0
     var waiters: [Waiter] = []
-    var nextWaiterID = 0
+    /// An event-loop timer is scheduled for the head waiter's deadline.
+    var timerArmed = false
     var nextConnectionNumber = 0
     var closed = false
     var shutdownWaiters: [CheckedContinuation<Void, Never>] = []

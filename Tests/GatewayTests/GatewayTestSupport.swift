@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import Prometheus
 import SetragKernel
+import Synchronization
 import Testing
 
 @testable import Gateway
@@ -117,7 +118,7 @@ struct FakeService: RouterMiddleware {
         case (.get, "/openapi.json"):
             return Self.json(#"{"openapi":"3.1.0"}"#)
         case (.get, "/api/v1/trains/slow"):
-            try await Task.sleep(for: .seconds(3))
+            try await Task.sleep(for: .seconds(1))
             return Self.json("{}")
         default:
             let body = try await request.collectBody(upTo: 16 << 20)
@@ -134,6 +135,8 @@ struct FakeService: RouterMiddleware {
         }
     }
 
+    static let spent = Mutex<Set<String>>([])
+
     static func token(form: String, authorization: String?) -> Response {
         let expected = "Basic " + Data("setrag-web:\(GatewayHarness.clientSecret)".utf8).base64EncodedString()
         guard authorization == expected else { return json(#"{"error":"invalid_client"}"#, status: .unauthorized) }
@@ -148,6 +151,15 @@ struct FakeService: RouterMiddleware {
                 {"access_token":"\(GatewayHarness.accessToken(version: "1"))","token_type":"Bearer",\
                 "expires_in":300,"refresh_token":"refresh-1"}
                 """)
+        case ("refresh_token", _, let token?) where token.hasPrefix("once-"):
+            // Rotation with reuse detection: a refresh token works once.
+            guard spent.withLock({ $0.insert(token).inserted }) else {
+                return json(#"{"error":"invalid_grant"}"#, status: .badRequest)
+            }
+            return json("""
+                {"access_token":"\(GatewayHarness.accessToken(version: token))","token_type":"Bearer",\
+                "expires_in":300,"refresh_token":"\(token)-next"}
+                """)
         case ("refresh_token", _, "refresh-1"):
             return json("""
                 {"access_token":"\(GatewayHarness.accessToken(version: "2"))","token_type":"Bearer",\
@@ -159,7 +171,8 @@ struct FakeService: RouterMiddleware {
     }
 
     static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        Response(status: status, headers: [.contentType: "application/json"],
+                 body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }
 

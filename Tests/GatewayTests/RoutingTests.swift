@@ -91,7 +91,7 @@ struct RoutingTests {
 
     @Test("a service that does not answer in time is a 504 problem")
     func slow() async throws {
-        try await GatewayHarness.withGateway(["gateway.upstream_timeout": "0.3"]) { client, _ in
+        try await GatewayHarness.withGateway(["gateway.upstream_timeout": "0.2"]) { client, _ in
             try await client.execute(uri: "/api/v1/trains/slow", method: .get) { response in
                 #expect(response.status == .gatewayTimeout)
                 #expect(response.problem?.type == ProblemType.timeout.uri)
@@ -175,6 +175,16 @@ struct RoutingTests {
         }
     }
 
+    @Test("the caller's address is the peer's unless a trusted proxy vouches for another")
+    func clientAddress() {
+        typealias Responder = ClientAddressResponder<RouterResponder<AppContext>>
+        let trusted: Set<String> = ["10.0.0.5", "10.0.0.9"]
+        #expect(Responder.address(peer: "10.0.0.5", forwarded: "1.2.3.4, 10.0.0.9", trustedProxies: trusted)
+            == "1.2.3.4")
+        #expect(Responder.address(peer: "8.8.8.8", forwarded: "1.2.3.4", trustedProxies: trusted) == "8.8.8.8")
+        #expect(Responder.address(peer: "10.0.0.5", forwarded: nil, trustedProxies: trusted) == "10.0.0.5")
+    }
+
     @Test("settings: every problem is listed at once")
     func settings() {
         let settings = Settings.values([
@@ -183,10 +193,8 @@ struct RoutingTests {
         ])
         _ = GatewayConfiguration(settings)
         #expect(throws: SettingsError.self) { try settings.validate() }
-        let problems = (try? settings.validate()).map { _ in [String]() } ?? {
-            do { try settings.validate() } catch let error as SettingsError { return error.problems } catch {}
-            return []
-        }()
+        var problems: [String] = []
+        do { try settings.validate() } catch let error as SettingsError { problems = error.problems } catch {}
         let keys = ["gateway.public_url", "gateway.session_key", "gateway.oauth.client_secret",
                     "gateway.cors.origins", "gateway.quota.read.burst"]
         for key in keys { #expect(problems.contains { $0.hasPrefix(key) }, "\(key)") }

@@ -91,6 +91,44 @@ struct SessionTests {
         }
     }
 
+    @Test("parallel requests of one browser share one refresh (the refresh token works only once)")
+    func parallelRefresh() async throws {
+        try await GatewayHarness.withGateway { client, configuration in
+            let refreshToken = "once-\(UUID().uuidString)"
+            let session = WebSession(accessToken: GatewayHarness.accessToken(expiresIn: 5), refreshToken: refreshToken,
+                                     expiresAt: Int(Date().timeIntervalSince1970) + 5, subject: "usr_1")
+            let cookie = GatewayHarness.sessionCookie(session, configuration: configuration)
+            let tokens = try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        let response = try await client.execute(uri: "/api/v1/bookings", method: .get,
+                                                                headers: [.cookie: cookie])
+                        #expect(response.status == .ok)
+                        return response.echo?.headers["authorization"]
+                    }
+                }
+                return try await group.reduce(into: Set<String?>()) { $0.insert($1) }
+            }
+            #expect(tokens.count == 1)
+            let token = try #require(tokens.first ?? nil)
+            #expect(String(data: WebSession.payload(of: String(token.dropFirst(7))) ?? Data(), encoding: .utf8)?
+                .contains(refreshToken) == true)
+        }
+    }
+
+    @Test("a session without refresh token ends when its access token does")
+    func noRefreshToken() async throws {
+        try await GatewayHarness.withGateway { client, configuration in
+            let session = WebSession(accessToken: GatewayHarness.accessToken(expiresIn: -1), refreshToken: nil,
+                                     expiresAt: Int(Date().timeIntervalSince1970) - 1, subject: "usr_1")
+            let cookie = GatewayHarness.sessionCookie(session, configuration: configuration)
+            try await client.execute(uri: "/api/v1/me", method: .get, headers: [.cookie: cookie]) { response in
+                #expect(response.status == .unauthorized)
+                #expect(response.cookie(GatewayCookies.session) == "")
+            }
+        }
+    }
+
     @Test("a refused refresh ends the session: 401 and the cookie cleared")
     func refusedRefresh() async throws {
         try await GatewayHarness.withGateway { client, configuration in

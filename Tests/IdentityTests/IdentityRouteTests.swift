@@ -326,3 +326,10 @@ func signInWithPKCE(_ client: any TestClientProtocol, username: String, password
         }
     }
 }
+
+@Suite struct AuthorizeQueryTests {
+    @Test func plusInTheQueryIsASpaceAndRepeatsAreRefused() {
+        #expect(FormParser.parse("scope=openid+profile&state=a%2Bb") == ["scope": "openid profile", "state": "a+b"])
+        #expect(FormParser.parse("client_id=a&client_id=b") == nil)
+    }
+}

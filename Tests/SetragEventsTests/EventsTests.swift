@@ -37,7 +37,7 @@ func effects(_ db: any MySQLDatabase) async throws -> [EffectRow] {
     try await db.raw("SELECT event_id, applied FROM effects").all(decoding: EffectRow.self)
 }
 
-func eventually(_ seconds: Double = 20, _ check: () async throws -> Bool) async throws -> Bool {
+func eventuallyTrue(_ seconds: Double = 20, _ check: () async throws -> Bool) async throws -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if try await check() { return true }
@@ -67,7 +67,8 @@ func appendEvents(_ count: Int, on db: any MySQLDatabase, trip: String) async th
         }
         try await appendEvents(2, on: db.pool, trip: "t2")
         let events = try await Outbox.events(after: 0, limit: 10, service: "booking", on: db.pool)
-        #expect(events.map { try $0.decode(SeatsSold.self).trip } == ["t2", "t2"])
+        let trips = try events.map { try $0.decode(SeatsSold.self).trip }
+        #expect(trips == ["t2", "t2"])
         #expect(events[0].sequence < events[1].sequence)
         await db.drop()
     }
@@ -80,12 +81,14 @@ func appendEvents(_ count: Int, on db: any MySQLDatabase, trip: String) async th
         _ = try await db.pool.exec(SQLRaw("""
             CREATE TABLE effects (event_id CHAR(36) PRIMARY KEY, trip VARCHAR(20) NOT NULL, applied INT NOT NULL)
             """))
-        let broker = try BrokerProcess()
+        // No persistence: a killed broker certainly loses the messages queued for the offline consumer.
+        let broker = try TestBroker(persistence: false)
         try await broker.start()
         let logger = TestEnvironment.logger
 
-        func mqtt(_ id: String, persistent: Bool) -> MQTTClient {
-            var configuration = MQTTConfiguration(clientID: id, port: broker.port)
+        let port = broker.port
+        @Sendable func mqtt(_ id: String, persistent: Bool) -> MQTTClient {
+            var configuration = MQTTConfiguration(clientID: id, port: port)
             configuration.reconnectDelayMin = 1
             configuration.reconnectDelayMax = 1
             if persistent {
@@ -107,11 +110,11 @@ func appendEvents(_ count: Int, on db: any MySQLDatabase, trip: String) async th
 
             let producer = mqtt("producer", persistent: false)
             try await producer.connect()
-            var consumerClient = mqtt("consumer", persistent: true)
-            try await consumerClient.connect()
-            var consumer = EventConsumer(name: "notify", producer: "booking", database: db.pool, broker: consumerClient,
-                                         feed: feed, options: options, logger: logger, handler: effectHandler)
-            var running = Task { try await consumer.run() }
+            let firstClient = mqtt("consumer", persistent: true)
+            try await firstClient.connect()
+            let first = EventConsumer(name: "notify", producer: "booking", database: db.pool, broker: firstClient,
+                                      feed: feed, options: options, logger: logger, handler: effectHandler)
+            let firstRun = Task { try await first.run() }
 
             // 1. The relay publishes, then dies before marking the rows sent.
             try await appendEvents(20, on: db.pool, trip: "first")
@@ -119,7 +122,7 @@ func appendEvents(_ count: Int, on db: any MySQLDatabase, trip: String) async th
                 throw CrashBetweenPublishAndMark()
             }
             await #expect(throws: CrashBetweenPublishAndMark.self) { try await crashing.relayOnce() }
-            #expect(try await eventually { try await effects(db.pool).count == 20 })
+            #expect(try await eventuallyTrue { try await effects(db.pool).count == 20 })
             // A new relay publishes the same rows again; the consumer's inbox ignores them.
             let relay = OutboxRelay(service: "booking", database: db.pool, broker: producer, logger: logger)
             #expect(try await relay.relayOnce() == 20)
@@ -128,30 +131,30 @@ func appendEvents(_ count: Int, on db: any MySQLDatabase, trip: String) async th
             #expect(try await effects(db.pool).allSatisfy { $0.applied == 1 })
 
             // 2. The consumer goes offline; events queue in the broker, which is then killed before saving them.
-            running.cancel()
-            _ = try? await running.value
-            await consumerClient.disconnect()
+            firstRun.cancel()
+            _ = try? await firstRun.value
+            await firstClient.disconnect()
             try await appendEvents(30, on: db.pool, trip: "second")
             #expect(try await relay.relayOnce() == 30)
-            await broker.stop(signal: SIGKILL)
+            broker.kill()
             try await broker.start()
-            consumerClient = mqtt("consumer", persistent: true)
-            try await consumerClient.connect()
-            consumer = EventConsumer(name: "notify", producer: "booking", database: db.pool, broker: consumerClient,
-                                     feed: feed, options: options, logger: logger, handler: effectHandler)
-            running = Task { try await consumer.run() }
-            #expect(try await eventually { try await effects(db.pool).count == 50 })
+            let secondClient = mqtt("consumer", persistent: true)
+            try await secondClient.connect()
+            let second = EventConsumer(name: "notify", producer: "booking", database: db.pool, broker: secondClient,
+                                       feed: feed, options: options, logger: logger, handler: effectHandler)
+            let secondRun = Task { try await second.run() }
+            #expect(try await eventuallyTrue { try await effects(db.pool).count == 50 })
             try await Task.sleep(for: .seconds(1))
             let all = try await effects(db.pool)
             #expect(all.count == 50)
             #expect(all.allSatisfy { $0.applied == 1 })
 
-            running.cancel()
-            _ = try? await running.value
-            await consumerClient.disconnect()
+            secondRun.cancel()
+            _ = try? await secondRun.value
+            await secondClient.disconnect()
             await producer.disconnect()
         }
-        await broker.stop()
+        broker.kill()
         await db.drop()
     }
 }

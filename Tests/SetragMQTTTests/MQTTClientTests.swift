@@ -1,5 +1,6 @@
 import Foundation
 import SetragMQTT
+import SetragTesting
 import Testing
 
 /// Each test starts its own Mosquitto (see `TestBroker`) on a free port.
@@ -143,7 +144,7 @@ struct MQTTClientTests {
 
     @Test("no broker listening: connectionRefused, and connect can be retried")
     func noBroker() async throws {
-        let port = try freeTCPPort()
+        let port = freeTCPPort()
         let client = MQTTClient(configuration: MQTTConfiguration(clientID: "nobody", port: port), logger: testLogger("c"))
         for _ in 0..<2 {
             await #expect {
@@ -158,7 +159,7 @@ struct MQTTClientTests {
 
     @Test("a CA file that cannot be read is a TLS error")
     func badCAFile() async throws {
-        var configuration = MQTTConfiguration(clientID: "tls-client", port: try freeTCPPort())
+        var configuration = MQTTConfiguration(clientID: "tls-client", port: freeTCPPort())
         configuration.tls = MQTTTLS(caFile: "/nonexistent/setrag-ca.pem")
         let client = MQTTClient(configuration: configuration, logger: testLogger("tls"))
         await #expect {
@@ -434,10 +435,15 @@ struct MQTTClientTests {
 
         let first = MQTTClient(configuration: configuration, logger: testLogger("sub1"))
         try await first.connect()
-        _ = try await first.subscribe("away/t", qos: .atLeastOnce)
+        // (Keep the subscription: a sequence dropped without being iterated ends, and UNSUBSCRIBEs.)
+        let firstSubscription = try await first.subscribe("away/t", qos: .atLeastOnce)
         // A reconnection made by the client itself must ask for the same session expiry again,
         // or the broker would drop the session at the next disconnection.
+        try await broker.stop()
+        try await broker.start()
+        #expect(await eventually(timeout: .seconds(20)) { first.isConnected })
         await first.disconnect()
+        withExtendedLifetime(firstSubscription) {}
 
         let publisher = MQTTClient(configuration: broker.configuration(clientID: "away-pub"), logger: testLogger("pub"))
         try await publisher.connect()

@@ -1,4 +1,5 @@
 import SetragMQTT
+import SetragTesting
 import Testing
 
 @Suite("topicMatches")

@@ -186,11 +186,12 @@ struct MySQLTypeTests {
         }
     }
 
-    @Test("dates are written and read as UTC, whatever the process TZ")
+    @Test("dates are written and read as UTC (session time_zone +00:00)")
     func datesAreUTC() async throws {
         try await withTestDatabase { pool, _, _ async throws in
-            setenv("TZ", "Africa/Libreville", 1)
-            defer { unsetenv("TZ") }
+            // The conversion is arithmetic in UTC (no Calendar, no TimeZone.current) and the session runs at
+            // +00:00, so neither the process TZ (not changed here: other suites share the process) nor the
+            // server's SYSTEM zone matters.
             _ = try await pool.exec(SQLRaw("CREATE TABLE times (id INT PRIMARY KEY, dt DATETIME(6) NOT NULL, ts TIMESTAMP(6) NULL, d DATE NULL)"))
             // 2026-03-01T12:34:56.789012Z
             let instant = Date(timeIntervalSince1970: 1_772_368_496.789012)
@@ -284,6 +285,23 @@ struct MySQLTypeTests {
                 .column(SQLAlias(SQLNestedSubpathExpression(column: "meta", path: ["line"]), as: SQLIdentifier("line")))
                 .from("rail_lines").first(decoding: Second.self)
             #expect(line?.line == "Transgabonais")
+        }
+    }
+
+    @Test("cached prepared statements follow schema changes made by any connection")
+    func statementCacheAfterSchemaChange() async throws {
+        try await withTestDatabase(maxConnections: 1) { pool, admin, database async throws in
+            _ = try await pool.exec(SQLRaw("CREATE TABLE evolving (id INT PRIMARY KEY, a INT NOT NULL)"))
+            _ = try await pool.exec(SQLRaw("INSERT INTO evolving VALUES (1, 10)"))
+            let before = try #require(try await pool.raw("SELECT * FROM evolving WHERE id = \(bind: 1)").first())
+            #expect(before.allColumns == ["id", "a"])
+            _ = try await admin.exec(SQLQueryString("ALTER TABLE \(ident: database).evolving ADD COLUMN b VARCHAR(10) NOT NULL DEFAULT 'x'"))
+            let after = try #require(try await pool.raw("SELECT * FROM evolving WHERE id = \(bind: 1)").first())
+            #expect(after.allColumns == ["id", "a", "b"])
+            #expect(try after.decode(column: "b", as: String.self) == "x")
+            _ = try await admin.exec(SQLQueryString("ALTER TABLE \(ident: database).evolving DROP COLUMN a"))
+            let dropped = try #require(try await pool.raw("SELECT * FROM evolving WHERE id = \(bind: 1)").first())
+            #expect(dropped.allColumns == ["id", "b"])
         }
     }
 

@@ -10,26 +10,23 @@ import Glibc
 /// A private Mosquitto broker for one test: its own temporary directory, a free port on
 /// 127.0.0.1, persistence on, unlimited queues. Started with `start()`, always `kill()` it at the
 /// end (tests do it in a `defer`).
-final class TestBroker: Sendable {
+public final class TestBroker: Sendable {
     let directory: URL
-    let port: Int
-    private let pid = Mutex<pid_t?>(nil)
+    private let configurationLines: [String]
+    private let state = Mutex<(pid: pid_t?, port: Int, starts: Int)>((nil, 0, 0))
 
     /// - Parameters:
     ///   - persistence: keep sessions and queued messages across restarts.
     ///   - allowAnonymous: accept clients without user name.
     ///   - extraConfiguration: more mosquitto.conf lines (e.g. `password_file`).
-    init(persistence: Bool = true, allowAnonymous: Bool = true, extraConfiguration: [String] = []) throws {
+    public init(persistence: Bool = true, allowAnonymous: Bool = true, extraConfiguration: [String] = []) throws {
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("setrag-mqtt-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        port = try freeTCPPort()
         var lines = [
-            "listener \(port) 127.0.0.1",
             "allow_anonymous \(allowAnonymous)",
             "max_queued_messages 0",
             "user root",
-            "log_dest file \(directory.path)/mosquitto.log",
             "log_type error",
             "log_type warning",
             "log_type notice",
@@ -38,9 +35,8 @@ final class TestBroker: Sendable {
         if persistence {
             lines += ["persistence true", "persistence_location \(directory.path)/", "autosave_interval 1"]
         }
-        lines += extraConfiguration
-        try (lines.joined(separator: "\n") + "\n")
-            .write(to: directory.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
+        configurationLines = lines + extraConfiguration
+        state.withLock { $0.port = freeTCPPort() }
     }
 
     deinit {
@@ -48,54 +44,79 @@ final class TestBroker: Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// Starts the broker and waits until it accepts connections.
-    func start() async throws {
-        let pid = try spawnWithDefaultSignals(
-            "/usr/sbin/mosquitto", ["-c", directory.appendingPathComponent("mosquitto.conf").path]
-        )
-        self.pid.withLock { $0 = pid }
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            if acceptsConnections(port: port) { return }
-            if hasExited(pid) { break }
-            try await Task.sleep(for: .milliseconds(20))
+    /// The broker's port; the same across restarts.
+    public var port: Int { state.withLock { $0.port } }
+
+    /// Starts the broker and waits until it accepts connections. On the first start, a port
+    /// taken meanwhile by someone else is replaced by another; a restart keeps its port.
+    public func start() async throws {
+        let firstStart = state.withLock { $0.starts == 0 }
+        for _ in 0..<5 {
+            let (port, logFile) = state.withLock { s -> (Int, String) in
+                s.starts += 1
+                return (s.port, directory.appendingPathComponent("mosquitto-\(s.starts).log").path)
+            }
+            let configuration = directory.appendingPathComponent("mosquitto.conf")
+            try ((["listener \(port) 127.0.0.1", "log_dest file \(logFile)"] + configurationLines)
+                .joined(separator: "\n") + "\n")
+                .write(to: configuration, atomically: true, encoding: .utf8)
+            let pid = try spawnWithDefaultSignals("/usr/sbin/mosquitto", ["-c", configuration.path])
+            state.withLock { $0.pid = pid }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < deadline {
+                if hasExited(pid) { break }
+                // "running" is logged once the listener is bound: the port is ours.
+                if log.contains(" running"), acceptsConnections(port: port) { return }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            state.withLock { $0.pid = nil }
+            Glibc.kill(pid, SIGKILL)
+            _ = hasExited(pid)
+            if firstStart {
+                state.withLock { $0.port = freeTCPPort() }
+            } else {
+                try await Task.sleep(for: .milliseconds(200))
+            }
         }
         throw BrokerError.didNotStart(log)
     }
 
     /// Graceful stop (SIGTERM: the broker saves its persistence file), waiting for the exit.
-    func stop() async throws {
-        guard let pid = pid.withLock({ $0 }) else { return }
+    public func stop() async throws {
+        guard let pid = state.withLock({ $0.pid }) else { return }
         Glibc.kill(pid, SIGTERM)
         let deadline = ContinuousClock.now + .seconds(10)
         while !hasExited(pid) {
             guard ContinuousClock.now < deadline else { throw BrokerError.didNotStop(log) }
             try await Task.sleep(for: .milliseconds(20))
         }
-        self.pid.withLock { $0 = nil }
+        state.withLock { $0.pid = nil }
     }
 
     /// Crash-like stop (SIGKILL).
-    func kill() {
-        guard let pid = pid.withLock({ p in defer { p = nil }; return p }) else { return }
+    public func kill() {
+        guard let pid = state.withLock({ s in defer { s.pid = nil }; return s.pid }) else { return }
         Glibc.kill(pid, SIGKILL)
         var status: Int32 = 0
         _ = waitpid(pid, &status, 0)
     }
 
     /// SIGSTOP / SIGCONT: a broker that keeps its connections open but answers nothing.
-    func freeze() { signal(SIGSTOP) }
-    func thaw() { signal(SIGCONT) }
+    public func freeze() { signal(SIGSTOP) }
+    public func thaw() { signal(SIGCONT) }
 
     private func signal(_ number: Int32) {
-        if let pid = pid.withLock({ $0 }) { Glibc.kill(pid, number) }
+        if let pid = state.withLock({ $0.pid }) { Glibc.kill(pid, number) }
     }
 
+    /// The log of the latest start.
     var log: String {
-        (try? String(contentsOf: directory.appendingPathComponent("mosquitto.log"), encoding: .utf8)) ?? ""
+        let starts = state.withLock { $0.starts }
+        let file = directory.appendingPathComponent("mosquitto-\(starts).log")
+        return (try? String(contentsOf: file, encoding: .utf8)) ?? ""
     }
 
-    func configuration(clientID: String) -> MQTTConfiguration {
+    public func configuration(clientID: String) -> MQTTConfiguration {
         var configuration = MQTTConfiguration(clientID: clientID, port: port)
         configuration.connectTimeout = .seconds(5)
         configuration.operationTimeout = .seconds(15)
@@ -106,14 +127,13 @@ final class TestBroker: Sendable {
 enum BrokerError: Error {
     case didNotStart(String)
     case didNotStop(String)
-    case noFreePort
     case cannotSpawn(String, Int32)
 }
 
 /// Starts a program with every signal unblocked and at its default action. (Foundation's
 /// `Process` passes on the caller's signal mask, and threads of Swift's concurrency pool block
 /// SIGTERM: a broker started that way would ignore a graceful stop.)
-func spawnWithDefaultSignals(_ path: String, _ arguments: [String]) throws -> pid_t {
+public func spawnWithDefaultSignals(_ path: String, _ arguments: [String]) throws -> pid_t {
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
@@ -140,14 +160,14 @@ func spawnWithDefaultSignals(_ path: String, _ arguments: [String]) throws -> pi
 }
 
 /// Whether the child has exited (reaping it if so).
-func hasExited(_ pid: pid_t) -> Bool {
+public func hasExited(_ pid: pid_t) -> Bool {
     var status: Int32 = 0
     let rc = waitpid(pid, &status, WNOHANG)
     return rc == pid || (rc == -1 && errno == ECHILD)
 }
 
 /// Runs a program to completion; its exit status.
-func run(_ path: String, _ arguments: [String]) async throws -> Int32 {
+public func run(_ path: String, _ arguments: [String]) async throws -> Int32 {
     let pid = try spawnWithDefaultSignals(path, arguments)
     while true {
         var status: Int32 = 0
@@ -158,23 +178,25 @@ func run(_ path: String, _ arguments: [String]) async throws -> Int32 {
     }
 }
 
-/// A port that was free a moment ago: bind port 0 on 127.0.0.1 and read what the kernel chose.
-func freeTCPPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw BrokerError.noFreePort }
-    defer { close(fd) }
-    var address = loopbackAddress(port: 0)
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-            bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
+/// A port that is free right now, below Linux's ephemeral range (32768-60999) so that the
+/// source port of some client connection cannot take it before the broker binds it.
+public func freeTCPPort() -> Int {
+    while true {
+        let port = Int.random(in: 20_000..<32_000)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { continue }
+        defer { close(fd) }
+        var address = loopbackAddress(port: port)
+        let bound = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(fd, raw, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
         }
+        if bound { return port }
     }
-    guard bound else { throw BrokerError.noFreePort }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
-func acceptsConnections(port: Int) -> Bool {
+public func acceptsConnections(port: Int) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return false }
     defer { close(fd) }
@@ -195,7 +217,7 @@ private func loopbackAddress(port: Int) -> sockaddr_in {
 }
 
 /// A logger for tests: warnings and above, or everything with `SETRAG_MQTT_TEST_LOG=trace|debug`.
-func testLogger(_ label: String) -> Logger {
+public func testLogger(_ label: String) -> Logger {
     var logger = Logger(label: label)
     let level = ProcessInfo.processInfo.environment["SETRAG_MQTT_TEST_LOG"].flatMap(Logger.Level.init(rawValue:))
     logger.logLevel = level ?? .warning
@@ -203,17 +225,18 @@ func testLogger(_ label: String) -> Logger {
 }
 
 /// Thread-safe collector for what test consumers receive.
-final class Received<Value: Sendable & Hashable>: Sendable {
+public final class Received<Value: Sendable & Hashable>: Sendable {
     private let storage = Mutex<[Value]>([])
 
-    func append(_ value: Value) { storage.withLock { $0.append(value) } }
-    var all: [Value] { storage.withLock { $0 } }
-    var count: Int { storage.withLock { $0.count } }
-    var set: Set<Value> { Set(all) }
+    public init() {}
+    public func append(_ value: Value) { storage.withLock { $0.append(value) } }
+    public var all: [Value] { storage.withLock { $0 } }
+    public var count: Int { storage.withLock { $0.count } }
+    public var set: Set<Value> { Set(all) }
 }
 
 /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
-func eventually(
+public func eventually(
     timeout: Duration = .seconds(10),
     interval: Duration = .milliseconds(20),
     _ condition: () -> Bool
@@ -227,7 +250,7 @@ func eventually(
 }
 
 /// Starts a task that drains `subscription` into `received`; the task ends with the stream.
-func collect<Value: Sendable & Hashable>(
+public func collect<Value: Sendable & Hashable>(
     _ subscription: MQTTSubscription,
     into received: Received<Value>,
     _ transform: @escaping @Sendable (MQTTMessage) -> Value
@@ -239,8 +262,8 @@ func collect<Value: Sendable & Hashable>(
     }
 }
 
-func bytes(_ string: String) -> [UInt8] { Array(string.utf8) }
+public func bytes(_ string: String) -> [UInt8] { Array(string.utf8) }
 
 extension Array where Element == UInt8 {
-    var text: String { String(decoding: self, as: UTF8.self) }
+    public var text: String { String(decoding: self, as: UTF8.self) }
 }
