@@ -12,6 +12,8 @@ enum GatewayError: Error, ProblemConvertible {
     /// The service broke the exchange (closed the connection, answered garbage).
     case upstreamFailed(service: String)
     case bodyTooLarge(limit: Int)
+    /// The upstream exchange needed the request body a second time (a retry), which cannot be replayed.
+    case bodyReplayed
     case csrf(String)
     case quotaExceeded(retryAfter: Int)
     case signedOut
@@ -29,6 +31,8 @@ enum GatewayError: Error, ProblemConvertible {
             return ProblemError(.timeout, status: .gatewayTimeout, detail: "The service did not answer in time")
         case .upstreamFailed:
             return ProblemError(.badGateway, status: .badGateway, detail: "The service failed to answer")
+        case .bodyReplayed:
+            return ProblemError(.badGateway, status: .badGateway, detail: "The service failed to answer; try again")
         case .bodyTooLarge(let limit):
             return ProblemError(.bodyTooLarge, status: .contentTooLarge,
                                 detail: "The body may not exceed \(limit) bytes")

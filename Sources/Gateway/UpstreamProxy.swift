@@ -136,6 +136,7 @@ struct UpstreamProxy: Sendable {
 /// Set once a request body passed the limit, so that the failure it causes upstream is reported as a 413.
 final class LimitFlag: Sendable {
     let value = Atomic<Bool>(false)
+    let iterated = Atomic<Bool>(false)
     var isSet: Bool { value.load(ordering: .relaxed) }
     func set() { value.store(true, ordering: .relaxed) }
 }
@@ -148,13 +149,15 @@ struct LimitedBody: AsyncSequence, Sendable {
     let flag: LimitFlag
 
     struct AsyncIterator: AsyncIteratorProtocol {
-        var base: RequestBody.AsyncIterator
+        /// Nil when the body was already being read: the incoming stream can be read only once.
+        var base: RequestBody.AsyncIterator?
         let limit: Int
         let flag: LimitFlag
         var seen = 0
 
         mutating func next() async throws -> ByteBuffer? {
-            guard let buffer = try await base.next() else { return nil }
+            guard base != nil else { throw GatewayError.bodyReplayed }
+            guard let buffer = try await base!.next() else { return nil }
             seen += buffer.readableBytes
             if seen > limit {
                 flag.set()
@@ -164,8 +167,11 @@ struct LimitedBody: AsyncSequence, Sendable {
         }
     }
 
+    /// The HTTP client asks for the body again when it retries a request; the incoming body cannot be replayed
+    /// (NIO traps on a second iterator), so a second reading fails the request instead.
     func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: base.makeAsyncIterator(), limit: limit, flag: flag)
+        let first = !flag.iterated.exchange(true, ordering: .relaxed)
+        return AsyncIterator(base: first ? base.makeAsyncIterator() : nil, limit: limit, flag: flag)
     }
 }
 
