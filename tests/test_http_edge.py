@@ -72,3 +72,14 @@ def test_pages_carry_security_headers():
     assert "default-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_api_docs_index_and_identity_contract_are_valid_openapi():
+    from openapi_spec_validator import validate
+
+    index = requests.get(BASE + "/api/docs").json()
+    assert any(entry.get("name") == "identity" for entry in index.get("services", index if isinstance(index, list) else []))
+    document = requests.get(BASE + "/api/docs/identity").json()
+    assert document["openapi"].startswith("3.1")
+    validate(document)
+    assert "/api/v1/users" in document["paths"] and "/oauth/token" in document["paths"]

@@ -128,18 +128,9 @@ struct CallerMiddleware: RouterMiddleware {
         async throws -> Response
     {
         var context = context
-        if let authorization = request.headers[.authorization] {
-            guard authorization.lowercased().hasPrefix("bearer ") else { return try await next(request, context) }
-            let token = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-            do {
-                let claims = try await verifier.verify(token)
-                context.principal = claims.principal
-                context.logger[metadataKey: "subject"] = .string(claims.sub)
-            } catch {
-                context.logger.info("access token refused", metadata: ["reason": "\(error)"])
-                throw ProblemError.unauthorized("The access token is not valid")
-            }
-            return try await next(request, context)
+        if request.headers[.authorization] != nil {
+            let caller = try await BearerAuthMiddleware.authenticate(request, context: context, verifier: verifier)
+            return try await next(request, caller ?? context)
         }
         guard request.cookies[GatewayCookies.session] != nil else { return try await next(request, context) }
         guard let session = cookies.session(from: request) else {

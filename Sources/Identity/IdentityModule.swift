@@ -9,7 +9,8 @@ import SetragMySQL
 ///
 /// Settings: `crypto.*` (see `FieldCrypto`), `identity.bcrypt_cost` (default 11), `identity.access_token_ttl`
 /// (seconds, default 600), `identity.refresh_ttl` (absolute, seconds, default 30 days),
-/// `identity.key_rotation_days` (default 30), `identity.signin_window`, `identity.signin_max_per_account`,
+/// `identity.key_rotation_days` (default 30), `identity.key_activation_delay` (seconds a new key is published before
+/// it signs, default 30), `identity.signin_window`, `identity.signin_max_per_account`,
 /// `identity.signin_max_per_address`, and for `seed` the web client: `gateway.public_url`,
 /// `gateway.oauth.client_id`, `gateway.oauth.client_secret`.
 public enum IdentityModule {
@@ -26,6 +27,7 @@ public enum IdentityModule {
         var accessTTL: Int
         var refreshTTL: Int
         var rotationDays: Int
+        var keyActivationDelay: Int
         var window: Int
         var perAccount: Int
         var perAddress: Int
@@ -36,6 +38,7 @@ public enum IdentityModule {
             accessTTL = settings.int("identity.access_token_ttl", default: 600, range: 30...86_400)
             refreshTTL = settings.int("identity.refresh_ttl", default: 30 * 86_400, range: 300...(365 * 86_400))
             rotationDays = settings.int("identity.key_rotation_days", default: 30, range: 1...365)
+            keyActivationDelay = settings.int("identity.key_activation_delay", default: 30, range: 0...86_400)
             window = settings.int("identity.signin_window", default: 900, range: 1...86_400)
             perAccount = settings.int("identity.signin_max_per_account", default: 5, range: 1...1000)
             perAddress = settings.int("identity.signin_max_per_address", default: 20, range: 1...100_000)
@@ -56,7 +59,8 @@ public enum IdentityModule {
     {
         let store = MySQLIdentityStore(database: database, crypto: options.crypto!)
         let keys = KeyRing(store: store, rotationInterval: TimeInterval(options.rotationDays) * 86_400,
-                           retiredKeyGrace: TimeInterval(options.accessTTL) * 2 + 3600, logger: logger)
+                           retiredKeyGrace: TimeInterval(options.accessTTL) * 2 + 3600,
+                           activationDelay: TimeInterval(options.keyActivationDelay), logger: logger)
         let accounts = Accounts(
             store: store, bcryptCost: UInt8(options.bcryptCost),
             limiter: SignInLimiter(window: TimeInterval(options.window), perAccount: options.perAccount,
@@ -68,7 +72,7 @@ public enum IdentityModule {
         let server = AuthorizationServer(store: store, keys: keys, options: serverOptions, logger: logger)
         // Identity checks its own tokens against its own key ring, without a network round trip.
         let verifier = AccessTokenVerifier(issuer: kernel.issuer, audience: kernel.audience, logger: logger,
-                                           refetchInterval: .milliseconds(1)) {
+                                           refetchInterval: .zero) {
             await keys.jwks()
         }
         return Parts(store: store, keys: keys, accounts: accounts, server: server, verifier: verifier)

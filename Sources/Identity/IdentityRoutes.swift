@@ -100,6 +100,10 @@ struct IdentityRoutes: Sendable {
             return JSONResponse(try await store.auditEntries(limit: limit, actor: actor))
         }
 
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"],
+                     body: .init(byteBuffer: ByteBuffer(string: IdentityOpenAPI.document)))
+        }
         router.get("/.well-known/oauth-authorization-server") { _, _ in jsonResponse(server.metadata) }
         router.get("/.well-known/jwks.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/jwk-set+json", .cacheControl: "public, max-age=300"],

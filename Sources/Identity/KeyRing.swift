@@ -4,22 +4,25 @@ import JWTKit
 import Logging
 import SetragKernel
 
-/// The keys that sign access tokens (Ed25519, `alg: EdDSA`). The newest key signs; retired keys stay published in
-/// the JWKS for `retiredKeyGrace` so tokens they signed still verify. `rotateIfDue` makes a new key when the
+/// The keys that sign access tokens (Ed25519, `alg: EdDSA`). A new key is published in the JWKS at once but signs
+/// only after `activationDelay`, so that every service has had the chance to fetch it; retired keys stay published
+/// for `retiredKeyGrace` so tokens they signed still verify. `rotateIfDue` makes a new key when the
 /// current one is older than `rotationInterval` (checked at start-up and hourly).
 public actor KeyRing {
     let store: any IdentityStore
     let rotationInterval: TimeInterval
     let retiredKeyGrace: TimeInterval
+    let activationDelay: TimeInterval
     let logger: Logger
     var records: [SigningKeyRecord] = []
     var signers = JWTKeyCollection()
 
     public init(store: any IdentityStore, rotationInterval: TimeInterval, retiredKeyGrace: TimeInterval,
-                logger: Logger) {
+                activationDelay: TimeInterval = 30, logger: Logger) {
         self.store = store
         self.rotationInterval = rotationInterval
         self.retiredKeyGrace = retiredKeyGrace
+        self.activationDelay = activationDelay
         self.logger = logger
     }
 
@@ -34,13 +37,21 @@ public actor KeyRing {
         signers = keys
     }
 
-    var current: SigningKeyRecord? { records.first { $0.retiredAt == nil } }
+    /// The newest key published for at least `activationDelay`; while none is that old, the oldest (so the very
+    /// first key signs at once). `records` is newest first.
+    var current: SigningKeyRecord? {
+        let now = Date()
+        return records.first { now.timeIntervalSince($0.createdAt) >= activationDelay } ?? records.last
+    }
+
+    /// The key rotation is measured against: the newest, whether it signs yet or not.
+    var newest: SigningKeyRecord? { records.first { $0.retiredAt == nil } }
 
     /// Makes a new signing key when there is none or the current one is due; returns whether it rotated.
     @discardableResult
     public func rotateIfDue(now: Date = Date(), force: Bool = false) async throws -> Bool {
         if records.isEmpty { try await load() }
-        if !force, let current, now.timeIntervalSince(current.createdAt) < rotationInterval { return false }
+        if !force, let newest, now.timeIntervalSince(newest.createdAt) < rotationInterval { return false }
         let key = Curve25519.Signing.PrivateKey()
         let kid = "k" + String(Int(now.timeIntervalSince1970)) + "-" + Random.token(4)
         let record = SigningKeyRecord(

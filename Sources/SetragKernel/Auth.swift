@@ -242,10 +242,17 @@ public struct BearerAuthMiddleware<Context: SetragContext>: RouterMiddleware {
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        // Other schemes (HTTP Basic of OAuth clients at identity's token endpoint) are not ours to judge here:
-        // the request stays anonymous, and routes that need a caller answer 401.
+        try await next(request, Self.authenticate(request, context: context, verifier: verifier) ?? context)
+    }
+
+    /// The context with its caller set when the request carries a Bearer token that verifies; nil when it carries
+    /// none. A bad token is a 401. Other schemes (HTTP Basic of OAuth clients at identity's token endpoint) are not
+    /// ours to judge here: the request stays anonymous, and routes that need a caller answer 401.
+    public static func authenticate(_ request: Request, context: Context, verifier: AccessTokenVerifier)
+        async throws -> Context?
+    {
         guard let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ")
-        else { return try await next(request, context) }
+        else { return nil }
         let token = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         var context = context
         do {
@@ -256,6 +263,6 @@ public struct BearerAuthMiddleware<Context: SetragContext>: RouterMiddleware {
             context.logger.info("access token refused", metadata: ["reason": "\(error)"])
             throw ProblemError.unauthorized("The access token is not valid")
         }
-        return try await next(request, context)
+        return context
     }
 }

@@ -20,7 +20,8 @@ struct IdentityFixture {
     static func make() async throws -> IdentityFixture {
         let db = try await TestEnvironment.freshDatabase("identity")
         try await db.migrate(IdentityModule.definition.migrations)
-        let settings = TestEnvironment.settings(["identity.signin_max_per_account": "3"])
+        let settings = TestEnvironment.settings(["identity.signin_max_per_account": "3",
+                                                 "identity.key_activation_delay": "0"])
         let options = IdentityModule.Options(settings)
         let kernel = KernelSettings(settings)
         try settings.validate()
@@ -331,5 +332,56 @@ func signInWithPKCE(_ client: any TestClientProtocol, username: String, password
     @Test func plusInTheQueryIsASpaceAndRepeatsAreRefused() {
         #expect(FormParser.parse("scope=openid+profile&state=a%2Bb") == ["scope": "openid profile", "state": "a+b"])
         #expect(FormParser.parse("client_id=a&client_id=b") == nil)
+    }
+}
+
+@Suite(.serialized) struct KeyRotationTests {
+    @Test func rotatedKeysStayPublishedSoEarlierTokensStillVerify() async throws {
+        let fixture = try await IdentityFixture.make()
+        let user = try await fixture.parts.accounts.signUp(
+            .init(displayName: "Ida", username: "ida@example.ga", password: "phrase de passe d'Ida"))
+        let client = try #require(try await fixture.parts.store.client(id: "web"))
+        let before = try await fixture.parts.server.issueTokens(
+            subject: user.id, roles: user.roles, client: client, scope: "", familyID: nil, withRefresh: false,
+            now: Date()).access_token
+        #expect(try await fixture.parts.keys.rotateIfDue() == false)
+        #expect(try await fixture.parts.keys.rotateIfDue(force: true))
+        let after = try await fixture.parts.server.issueTokens(
+            subject: user.id, roles: user.roles, client: client, scope: "", familyID: nil, withRefresh: false,
+            now: Date()).access_token
+        let jwks = try JSONSerialization.jsonObject(with: Data(await fixture.parts.keys.jwks().utf8)) as? [String: Any]
+        let kids = Set(((jwks?["keys"] as? [[String: Any]]) ?? []).compactMap { $0["kid"] as? String })
+        #expect(kids.count == 2)
+        func kid(_ token: String) -> String? {
+            let header = Data(base64URLEncoded: String(token.split(separator: ".")[0]))
+            return (try? JSONSerialization.jsonObject(with: header ?? Data()) as? [String: Any])?["kid"] as? String
+        }
+        #expect(kid(before) != kid(after))
+        #expect(kids == [kid(before), kid(after)])
+        #expect(try await fixture.parts.verifier.verify(before).sub == user.id)
+        #expect(try await fixture.parts.verifier.verify(after).sub == user.id)
+        await fixture.db.drop()
+    }
+}
+
+extension KeyRotationTests {
+    @Test func aNewKeyIsPublishedBeforeItSigns() async throws {
+        let fixture = try await IdentityFixture.make()
+        let ring = KeyRing(store: fixture.parts.store, rotationInterval: 86_400, retiredKeyGrace: 3600,
+                           activationDelay: 3600, logger: TestEnvironment.logger)
+        try await ring.load()
+        let claims = AccessTokenClaims(iss: "i", sub: "s", aud: ["a"], exp: Int(Date().timeIntervalSince1970) + 60,
+                                       iat: 0, nbf: nil, jti: "j", clientID: "c", scope: nil, roles: [])
+        func kid(_ token: String) -> String? {
+            let header = Data(base64URLEncoded: String(token.split(separator: ".")[0]))
+            return (try? JSONSerialization.jsonObject(with: header ?? Data()) as? [String: Any])?["kid"] as? String
+        }
+        let before = kid(try await ring.sign(claims))
+        #expect(try await ring.rotateIfDue(force: true))
+        let published = (try JSONSerialization.jsonObject(with: Data(await ring.jwks().utf8)) as? [String: Any])?["keys"]
+            as? [[String: Any]] ?? []
+        #expect(published.count == 2)
+        #expect(kid(try await ring.sign(claims)) == before)
+        await fixture.db.drop()
     }
 }

@@ -39,7 +39,7 @@ func claims(_ changes: [String: Any] = [:]) -> [String: Any] {
 
     func verifier(_ jwks: @escaping @Sendable () -> String) -> AccessTokenVerifier {
         AccessTokenVerifier(issuer: "https://setrag.test", audience: "setrag-api", logger: TestEnvironment.logger,
-                            refetchInterval: .milliseconds(1)) { jwks() }
+                            refetchInterval: .zero) { jwks() }
     }
 
     @Test func aGoodTokenGivesItsCaller() async throws {
@@ -86,6 +86,18 @@ func claims(_ changes: [String: Any] = [:]) -> [String: Any] {
         for (token, expected) in cases {
             await #expect(throws: expected) { try await v.verify(token) }
         }
+    }
+
+    @Test func unknownKeysAreFetchedAtMostOncePerInterval() async throws {
+        let first = Signer(kid: "k1")
+        let second = Signer(kid: "k2")
+        let current = LockedBox(first.jwks)
+        let v = AccessTokenVerifier(issuer: "https://setrag.test", audience: "setrag-api", logger: TestEnvironment.logger,
+                                    refetchInterval: .seconds(60)) { current.value }
+        _ = try await v.verify(try first.token(claims: claims()))
+        current.value = second.jwks
+        // A flood of unknown key ids does not make the verifier hammer identity.
+        await #expect(throws: TokenRejection.unknownKey) { try await v.verify(try second.token(claims: claims())) }
     }
 
     @Test func aRotatedKeyIsFetchedWhenATokenNamesIt() async throws {

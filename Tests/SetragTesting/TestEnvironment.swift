@@ -81,6 +81,6 @@ extension TestEnvironment {
             name: name, settings: settings, kernel: kernel, endpoints: ServiceEndpoints(settings), logger: logger,
             database: database, broker: nil, httpClient: HTTPClient.shared, metrics: PrometheusCollectorRegistry(),
             verifier: AccessTokenVerifier(issuer: kernel.issuer, audience: kernel.audience, logger: logger,
-                                          refetchInterval: .milliseconds(1), source: jwks))
+                                          refetchInterval: .zero, source: jwks))
     }
 }
