@@ -47,13 +47,21 @@ func service(_ name: String) -> [Target] {
         "Gateway": [product("HummingbirdWebSocket", "hummingbird-websocket")],
     ]
     return [
-        .target(name: name, dependencies: ["SetragKernel", "SetragEvents"] + (extra[name] ?? []), swiftSettings: settings),
+        .target(
+            name: name, dependencies: ["SetragKernel", "SetragEvents"] + (extra[name] ?? []), swiftSettings: settings
+        ),
         .testTarget(
             name: "\(name)Tests",
             dependencies: [.byName(name: name), "SetragTesting", product("HummingbirdTesting", "hummingbird")],
             swiftSettings: settings
         ),
     ]
+}
+
+/// The tests of a shared library.
+func libraryTests(_ library: String, _ extra: Target.Dependency...) -> Target {
+    .testTarget(name: "\(library)Tests", dependencies: [.byName(name: library), "SetragTesting"] + extra,
+                swiftSettings: settings)
 }
 
 let package = Package(
@@ -94,9 +102,9 @@ let package = Package(
             path: "Tests/SetragTesting",
             swiftSettings: settings
         ),
-        .testTarget(name: "SetragMySQLTests", dependencies: ["SetragMySQL", "SetragTesting"], swiftSettings: settings),
-        .testTarget(name: "SetragMQTTTests", dependencies: ["SetragMQTT", "SetragTesting", logging], swiftSettings: settings),
-        .testTarget(name: "SetragKernelTests", dependencies: ["SetragKernel", "SetragTesting", product("HummingbirdTesting", "hummingbird")], swiftSettings: settings),
-        .testTarget(name: "SetragEventsTests", dependencies: ["SetragEvents", "SetragTesting"], swiftSettings: settings),
+        libraryTests("SetragMySQL"),
+        libraryTests("SetragMQTT", logging),
+        libraryTests("SetragKernel", product("HummingbirdTesting", "hummingbird")),
+        libraryTests("SetragEvents"),
     ]
 )

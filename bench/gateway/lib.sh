@@ -23,7 +23,7 @@ bench_machine() { # <title>
   echo "== $1"
   echo "date (UTC): $(date -u '+%Y-%m-%d %H:%M:%S')"
   echo "git commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(
-    git -C "$ROOT" diff --quiet HEAD -- Sources Package.swift 2>/dev/null || echo ' (+ uncommitted changes in Sources)')"
+    git -C "$ROOT" diff --quiet HEAD -- Sources Package.swift 2>/dev/null || echo ' (+ uncommitted changes in Sources or Package.swift)')"
   echo "nproc: $(nproc)"
   echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
   echo "memory: $(free -h | awk '/^Mem:/ {print $2}')"

@@ -86,18 +86,37 @@ echo "upstream: identity at 127.0.0.1:$BENCH_SERVICE_PORT, in the same setrag pr
 echo "nginx: worker_processes auto ($(nproc)), access_log off, upstream keepalive 64, proxy_http_version 1.1"
 echo "setrag: log level info (no line per request), RSS before load $(mb "$(rss_kb "$setrag_pid")")"
 
+# CPU time (user + system, in clock ticks) of a process and its children (nginx: master and workers).
+cpu_ticks() { # <pid>
+  local total=0 p
+  for p in "$1" $(pgrep -P "$1" || true); do
+    total=$(( total + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0) ))
+  done
+  echo "$total"
+}
+HZ=$(getconf CLK_TCK)
+
 run_wrk() { # <name> <url> <round>  -> prints one result line, keeps wrk's output in $BENCH_DATA
-  local out="$BENCH_DATA/wrk-$1-$3.txt"
+  local out="$BENCH_DATA/wrk-$1-$3.txt" s0 s1 n0 n1
   wrk -t"$BENCH_THREADS" -c"$BENCH_CONNECTIONS" -d"${BENCH_WARMUP}s" "$2" >/dev/null
+  s0=$(cpu_ticks "$setrag_pid") n0=$(cpu_ticks "$nginx_pid")
   wrk -t"$BENCH_THREADS" -c"$BENCH_CONNECTIONS" -d"${BENCH_SECONDS}s" --latency "$2" >"$out"
+  s1=$(cpu_ticks "$setrag_pid") n1=$(cpu_ticks "$nginx_pid")
   read -r rps p50 p99 non2xx errors requests < <(wrk_summary "$out")
-  printf '%-8s %8s req/s   p50 %7s ms   p99 %7s ms   non-2xx %s   socket errors %s   (%s requests)\n' \
+  printf '%-8s %6s req/s   p50 %6s ms   p99 %6s ms   non-2xx %s   socket errors %s   (%s requests)' \
     "$1" "$rps" "$p50" "$p99" "$non2xx" "$errors" "$requests"
-  eval "rps_$1_$3=$rps"
+  awk -v s=$((s1 - s0)) -v n=$((n1 - n0)) -v r="$requests" -v hz="$HZ" 'BEGIN {
+    if (r > 0) printf "   CPU/request: setrag %.0f us, nginx %.0f us", s * 1e6 / hz / r, n * 1e6 / hz / r }'
+  echo
+  eval "rps_$1_$3=$rps cpu_$1_$3=$(awk -v s=$((s1 - s0)) -v r="$requests" -v hz="$HZ" \
+    'BEGIN { printf "%.0f", (r > 0 ? s * 1e6 / hz / r : 0) }')"
 }
 
 echo "== proxied GET, $BENCH_CONNECTIONS connections, $BENCH_THREADS wrk threads, ${BENCH_WARMUP}s warm-up +" \
   "${BENCH_SECONDS}s measured each (wrk on the same machine)"
+echo "(CPU/request: setrag = gateway + identity in one process; behind nginx it is identity alone)"
+echo "-- reference: identity directly, no proxy"
+run_wrk identity "http://127.0.0.1:$BENCH_SERVICE_PORT$PATH_UNDER_TEST" 0
 for round in $(seq 1 "$BENCH_ROUNDS"); do
   echo "-- round $round"
   run_wrk gateway "$gateway_url" "$round"
@@ -106,12 +125,14 @@ done
 
 echo "== gateway / nginx (target >= 0.6)"
 for round in $(seq 1 "$BENCH_ROUNDS"); do
-  eval "g=\$rps_gateway_$round n=\$rps_nginx_$round"
-  awk -v r="$round" -v g="$g" -v n="$n" 'BEGIN {
+  eval "g=\$rps_gateway_$round n=\$rps_nginx_$round gc=\$cpu_gateway_$round nc=\$cpu_nginx_$round"
+  awk -v r="$round" -v g="$g" -v n="$n" -v gc="$gc" -v nc="$nc" 'BEGIN {
     ratio = n > 0 ? g / n : 0
-    printf "round %d: %.2f (%s)\n", r, ratio, ratio >= 0.6 ? "meets the target" : "BELOW the target" }'
+    printf "round %d: %.2f (%s); the gateway itself costs ~%d us CPU per request (setrag %d us through it," \
+      " %d us behind nginx)\n", r, ratio, ratio >= 0.6 ? "meets the target" : "BELOW the target", gc - nc, gc, nc }'
 done
 echo "setrag RSS after load: $(mb "$(rss_kb "$setrag_pid")") (peak $(mb "$(hwm_kb "$setrag_pid")"))"
 echo "setrag log: $(wc -l <"$BENCH_DATA/setrag.log") lines during the run; warnings/errors:" \
   "$(grep -c '"level":"\(warning\|error\|critical\)"' "$BENCH_DATA/setrag.log" || true)"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "wrk outputs: $BENCH_DATA/wrk-*.txt"
