@@ -5,13 +5,14 @@
 # 64 connections, 3 s warm-up then 15 s measured, alternated gateway, nginx, gateway, nginx. Release binary,
 # private instance `bench` (see lib.sh); everything started here is stopped at the end.
 #   bench/gateway/run.sh     # BENCH_SECONDS=15 BENCH_WARMUP=3 BENCH_CONNECTIONS=64 BENCH_THREADS=2 BENCH_ROUNDS=2
+#   BENCH_PATH=/.well-known/jwks.json bench/gateway/run.sh   # another GET that the gateway routes to identity
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 BENCH_SECONDS=${BENCH_SECONDS:-15} BENCH_WARMUP=${BENCH_WARMUP:-3} BENCH_CONNECTIONS=${BENCH_CONNECTIONS:-64}
 BENCH_THREADS=${BENCH_THREADS:-2} BENCH_ROUNDS=${BENCH_ROUNDS:-2}
 NGINX_PORT=${NGINX_PORT:-18290}
-PATH_UNDER_TEST=/.well-known/oauth-authorization-server
+PATH_UNDER_TEST=${BENCH_PATH:-/.well-known/oauth-authorization-server}
 # shellcheck source=lib.sh
 source "$HERE/lib.sh"
 
