@@ -35,22 +35,28 @@ final class QuotaBuckets: Sendable {
         let burst = Double(rule.burst)
         let time = now()
         return buckets.withLock { all in
-            var table = all[quotaClass] ?? [:]
-            defer { all[quotaClass] = table }
+            // Mutated in place: copying the class's table out and back would cost O(clients) per request.
+            Self.take(key, from: &all[quotaClass, default: [:]], time: time, perSecond: perSecond, burst: burst,
+                      capacity: capacity)
+        }
+    }
+
+    private static func take(_ key: String, from table: inout [String: Bucket], time: Double, perSecond: Double,
+                             burst: Double, capacity: Int) -> Decision {
             var bucket = table[key] ?? Bucket(tokens: burst, updated: time)
             bucket.tokens = min(burst, bucket.tokens + (time - bucket.updated) * perSecond)
             bucket.updated = time
             if bucket.tokens >= 1 {
                 bucket.tokens -= 1
-                if table[key] == nil, table.count >= capacity { Self.evict(&table, time: time, perSecond: perSecond,
-                                                                            burst: burst, capacity: capacity) }
+                if table[key] == nil, table.count >= capacity {
+                    evict(&table, time: time, perSecond: perSecond, burst: burst, capacity: capacity)
+                }
                 table[key] = bucket
                 return Decision(allowed: true, retryAfter: 0)
             }
             table[key] = bucket
             let wait = (1 - bucket.tokens) / perSecond
             return Decision(allowed: false, retryAfter: max(1, Int(wait.rounded(.up))))
-        }
     }
 
     /// Drops buckets that are full again; when none is, drops the half that was used longest ago.

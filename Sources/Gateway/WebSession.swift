@@ -133,8 +133,7 @@ struct GatewayCookies: Sendable {
 
     /// A random token in base64url: `bytes` bytes of entropy.
     static func randomToken(bytes: Int = 32) -> String {
-        var generator = SystemRandomNumberGenerator()
-        return Data((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) }).base64URLEncodedString()
+        Data(randomBytes(bytes)).base64URLEncodedString()
     }
 }
 

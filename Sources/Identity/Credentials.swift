@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SetragKernel
 
 /// A sign-in name: an email address or a Gabonese mobile number, normalised.
 public enum Username: Equatable, Sendable {
@@ -69,10 +70,7 @@ public enum PasswordPolicy {
 
 /// Random identifiers and secrets.
 public enum Random {
-    public static func bytes(_ count: Int) -> [UInt8] {
-        var rng = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
-    }
+    public static func bytes(_ count: Int) -> [UInt8] { randomBytes(count) }
 
     /// A URL-safe secret with `bytes` bytes of entropy.
     public static func token(_ count: Int = 32) -> String { Data(bytes(count)).base64URLEncodedStringNoPad() }

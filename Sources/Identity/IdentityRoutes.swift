@@ -104,7 +104,9 @@ struct IdentityRoutes: Sendable {
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(string: IdentityOpenAPI.document)))
         }
-        router.get("/.well-known/oauth-authorization-server") { _, _ in jsonResponse(server.metadata) }
+        // Constant for the life of the process: serialised once.
+        let metadata = jsonResponse(server.metadata)
+        router.get("/.well-known/oauth-authorization-server") { _, _ in metadata }
         router.get("/.well-known/jwks.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/jwk-set+json", .cacheControl: "public, max-age=300"],
                      body: .init(byteBuffer: ByteBuffer(string: await keys.jwks())))

@@ -73,9 +73,16 @@ public struct RequestIDMiddleware<Context: SetragContext>: RouterMiddleware {
         !id.isEmpty && id.count <= 128 && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) }
     }
 
+    /// 32 hex digits from 16 random bytes.
     public static func make() -> String {
-        var rng = SystemRandomNumberGenerator()
-        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(32)
+        for byte in randomBytes(16) {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 }
 
@@ -150,4 +157,15 @@ func unknownFieldHint(in dictionary: [String: Any]) -> String? {
         guard let number = dictionary[key] as? NSNumber, !(number is Bool) else { return false }
         return number.doubleValue.magnitude >= 9.2e18 || number.doubleValue != number.doubleValue.rounded()
     }
+}
+
+/// `count` bytes from the system's secure generator, eight at a time.
+public func randomBytes(_ count: Int) -> [UInt8] {
+    var generator = SystemRandomNumberGenerator()
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(count + 8)
+    while bytes.count < count {
+        withUnsafeBytes(of: generator.next() as UInt64) { bytes.append(contentsOf: $0) }
+    }
+    return Array(bytes.prefix(count))
 }

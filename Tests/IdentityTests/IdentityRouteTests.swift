@@ -385,3 +385,29 @@ extension KeyRotationTests {
         await fixture.db.drop()
     }
 }
+
+@Suite(.serialized) struct SessionExpiryTests {
+    @Test func aRefreshFamilyEndsAtItsAbsoluteExpiryHoweverOftenItRotates() async throws {
+        let fixture = try await IdentityFixture.make()
+        let user = try await fixture.parts.accounts.signUp(
+            .init(displayName: "Eva", username: "eva@example.ga", password: "phrase de passe d'Eva"))
+        let client = try #require(try await fixture.parts.store.client(id: "web"))
+        let verifier = String(repeating: "e", count: 48)
+        let request = AuthorizationServer.AuthorizationRequest(
+            client: client, redirectURI: IdentityFixture.redirectURI, state: nil,
+            codeChallenge: PKCE.challenge(for: verifier), scope: "")
+        let code = try await fixture.parts.server.issueCode(for: request, user: user)
+        let first = try await fixture.parts.server.token(
+            form: ["grant_type": "authorization_code", "code": code, "redirect_uri": IdentityFixture.redirectURI,
+                   "code_verifier": verifier], client: client)
+        let second = try await fixture.parts.server.token(
+            form: ["grant_type": "refresh_token", "refresh_token": try #require(first.refresh_token)], client: client)
+        // The family's absolute end passes (as if 30 days had gone by).
+        _ = try await fixture.db.pool.exec(SQLRaw("UPDATE token_families SET expires_at = '2020-01-01 00:00:00'"))
+        await #expect(throws: OAuthError.self) {
+            _ = try await fixture.parts.server.token(
+                form: ["grant_type": "refresh_token", "refresh_token": second.refresh_token ?? ""], client: client)
+        }
+        await fixture.db.drop()
+    }
+}

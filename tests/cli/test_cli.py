@@ -116,3 +116,10 @@ def test_sigterm_stops_the_process_gracefully():
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_demo_data_is_refused_in_production():
+    result = subprocess.run([BIN, "seed", "--demo"], capture_output=True, text=True, timeout=120,
+                            env=env(SETRAG_ENVIRONMENT="production"))
+    assert result.returncode != 0
+    assert "never" in result.stderr and "production" in result.stderr
