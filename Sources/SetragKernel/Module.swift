@@ -76,11 +76,11 @@ public struct ServiceEndpoints: Sendable {
     public func url(_ service: String) -> String { urls[service] ?? "http://127.0.0.1:\(Self.defaultPorts[service] ?? 0)" }
 }
 
-/// Settings every service's HTTP server shares: `http.body_limit` (bytes), `http.request_timeout` (seconds: the
-/// deadline of a call to another service), `http.idle_timeout`, `auth.issuer`, `auth.audience`.
+/// Settings every service's HTTP server shares: `http.body_limit` (bytes), `http.idle_timeout` (seconds before an
+/// idle connection is closed), `auth.issuer`, `auth.audience`. (Calls between services have their own deadlines:
+/// the gateway's `gateway.upstream_timeout`.)
 public struct KernelSettings: Sendable {
     public var bodyLimit: Int
-    public var requestTimeout: Duration
     public var idleTimeout: Duration
     public var issuer: String
     public var audience: String
@@ -88,7 +88,6 @@ public struct KernelSettings: Sendable {
 
     public init(_ settings: Settings) {
         bodyLimit = settings.int("http.body_limit", default: 1 << 20, range: 1024...(64 << 20))
-        requestTimeout = settings.seconds("http.request_timeout", default: 30)
         idleTimeout = settings.seconds("http.idle_timeout", default: 60)
         issuer = settings.string("auth.issuer", default: "http://127.0.0.1:8080")
         audience = settings.string("auth.audience", default: "setrag-api")

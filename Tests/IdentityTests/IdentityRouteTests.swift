@@ -335,6 +335,12 @@ func signInWithPKCE(_ client: any TestClientProtocol, username: String, password
     }
 }
 
+/// The `kid` in a JWT's header.
+func keyID(of token: String) -> String? {
+    let header = Data(base64URLEncoded: String(token.split(separator: ".")[0]))
+    return (try? JSONSerialization.jsonObject(with: header ?? Data()) as? [String: Any])?["kid"] as? String
+}
+
 @Suite(.serialized) struct KeyRotationTests {
     @Test func rotatedKeysStayPublishedSoEarlierTokensStillVerify() async throws {
         let fixture = try await IdentityFixture.make()
@@ -352,12 +358,8 @@ func signInWithPKCE(_ client: any TestClientProtocol, username: String, password
         let jwks = try JSONSerialization.jsonObject(with: Data(await fixture.parts.keys.jwks().utf8)) as? [String: Any]
         let kids = Set(((jwks?["keys"] as? [[String: Any]]) ?? []).compactMap { $0["kid"] as? String })
         #expect(kids.count == 2)
-        func kid(_ token: String) -> String? {
-            let header = Data(base64URLEncoded: String(token.split(separator: ".")[0]))
-            return (try? JSONSerialization.jsonObject(with: header ?? Data()) as? [String: Any])?["kid"] as? String
-        }
-        #expect(kid(before) != kid(after))
-        #expect(kids == [kid(before), kid(after)])
+        #expect(keyID(of: before) != keyID(of: after))
+        #expect(kids == [keyID(of: before), keyID(of: after)])
         #expect(try await fixture.parts.verifier.verify(before).sub == user.id)
         #expect(try await fixture.parts.verifier.verify(after).sub == user.id)
         await fixture.db.drop()
@@ -372,16 +374,12 @@ extension KeyRotationTests {
         try await ring.load()
         let claims = AccessTokenClaims(iss: "i", sub: "s", aud: ["a"], exp: Int(Date().timeIntervalSince1970) + 60,
                                        iat: 0, nbf: nil, jti: "j", clientID: "c", scope: nil, roles: [])
-        func kid(_ token: String) -> String? {
-            let header = Data(base64URLEncoded: String(token.split(separator: ".")[0]))
-            return (try? JSONSerialization.jsonObject(with: header ?? Data()) as? [String: Any])?["kid"] as? String
-        }
-        let before = kid(try await ring.sign(claims))
+        let before = keyID(of: try await ring.sign(claims))
         #expect(try await ring.rotateIfDue(force: true))
         let published = (try JSONSerialization.jsonObject(with: Data(await ring.jwks().utf8)) as? [String: Any])?["keys"]
             as? [[String: Any]] ?? []
         #expect(published.count == 2)
-        #expect(kid(try await ring.sign(claims)) == before)
+        #expect(keyID(of: try await ring.sign(claims)) == before)
         await fixture.db.drop()
     }
 }
