@@ -18,7 +18,13 @@ def test_health_readiness_and_metrics():
     assert requests.get(BASE + "/healthz").json() == {"status": "ok"}
     ready = requests.get(BASE + "/readyz")
     assert ready.status_code == 200 and ready.json()["checks"] == {"identity": "ok"}
-    assert "# TYPE" in requests.get(BASE + "/metrics").text or requests.get(BASE + "/metrics").status_code == 200
+    # Metrics are for Prometheus on the services' internal ports, not for the public port.
+    assert requests.get(BASE + "/metrics").status_code == 404
+    identity = os.environ.get("SETRAG_IDENTITY_HTTP_ADDRESS", "127.0.0.1:18101")
+    requests.get(f"http://{identity}/.well-known/jwks.json")
+    internal = requests.get(f"http://{identity}/metrics")
+    assert internal.status_code == 200 and internal.headers["content-type"].startswith("text/plain")
+    assert "# TYPE" in internal.text
 
 
 def test_unknown_api_routes_are_problems():

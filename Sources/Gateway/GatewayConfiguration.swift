@@ -58,6 +58,8 @@ public struct GatewayConfiguration: Sendable {
     public var corsOrigins: Set<String>
     public var upstreamTimeout: Duration
     public var trustedProxies: Set<String>
+    /// Whether the public port answers `/metrics` (default no: Prometheus scrapes the services' internal ports).
+    public var publicMetrics: Bool
 
     public init(_ settings: Settings) {
         let url = settings.string("gateway.public_url", default: "http://127.0.0.1:8080")
@@ -101,6 +103,7 @@ public struct GatewayConfiguration: Sendable {
         upstreamTimeout = settings.seconds("gateway.upstream_timeout", default: 25, range: 0.1...3600)
         trustedProxies = Set((settings.optionalString("gateway.trusted_proxies") ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        publicMetrics = settings.bool("gateway.public_metrics", default: false)
     }
 
     /// `scheme://host[:port]` in lower case, the default port left out; nil unless an http(s) URL with a host.

@@ -44,7 +44,8 @@ public enum GatewayModule {
     static func buildRouter(_ services: GatewayServices, context: ModuleContext) -> Router<AppContext> {
         let configuration = services.configuration
         let router = ServiceHTTP.router(kernel: context.kernel, verifier: nil, metrics: context.metrics,
-                                        checks: readinessChecks(services, context: context))
+                                        checks: readinessChecks(services, context: context),
+                                        metricsRoute: configuration.publicMetrics)
         router.middlewares.add(EdgeMiddleware(corsOrigins: configuration.corsOrigins, cookies: services.cookies))
         router.middlewares.add(CSRFMiddleware(publicOrigin: configuration.publicOrigin,
                                               corsOrigins: configuration.corsOrigins))

@@ -26,7 +26,7 @@ public enum ServiceHTTP {
 
     public static func router(
         kernel: KernelSettings, verifier: AccessTokenVerifier?, metrics: PrometheusCollectorRegistry,
-        checks: [ReadinessCheck]
+        checks: [ReadinessCheck], metricsRoute: Bool = true
     ) -> Router<AppContext> {
         let router = Router(context: AppContext.self)
         router.middlewares.add(RequestIDMiddleware(maxUploadSize: kernel.bodyLimit))
@@ -34,12 +34,13 @@ public enum ServiceHTTP {
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(LimitsMiddleware())
         if let verifier { router.middlewares.add(BearerAuthMiddleware(verifier: verifier)) }
-        addHealthRoutes(to: router, metrics: metrics, checks: checks)
+        addHealthRoutes(to: router, metrics: metricsRoute ? metrics : nil, checks: checks)
         return router
     }
 
+    /// `/healthz`, `/readyz`, and `/metrics` when given a registry to show.
     public static func addHealthRoutes(
-        to router: Router<AppContext>, metrics: PrometheusCollectorRegistry, checks: [ReadinessCheck]
+        to router: Router<AppContext>, metrics: PrometheusCollectorRegistry?, checks: [ReadinessCheck]
     ) {
         router.get("/healthz") { _, _ in
             jsonResponse(["status": "ok"])
@@ -67,6 +68,7 @@ public enum ServiceHTTP {
             body["checks"] = results
             return jsonResponse(body, status: ready ? .ok : .serviceUnavailable)
         }
+        guard let metrics else { return }
         router.get("/metrics") { _, _ in
             var buffer: [UInt8] = []
             metrics.emit(into: &buffer)
