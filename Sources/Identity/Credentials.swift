@@ -73,7 +73,7 @@ public enum Random {
     public static func bytes(_ count: Int) -> [UInt8] { randomBytes(count) }
 
     /// A URL-safe secret with `bytes` bytes of entropy.
-    public static func token(_ count: Int = 32) -> String { Data(bytes(count)).base64URLEncodedStringNoPad() }
+    public static func token(_ count: Int = 32) -> String { Data(bytes(count)).base64URLEncodedString() }
 
     /// An id with a type prefix: `usr_…`, `cli_…`.
     public static func id(_ prefix: String) -> String {
@@ -82,13 +82,6 @@ public enum Random {
     }
 
     public static func sha256(_ text: String) -> Data { Data(SHA256.hash(data: Data(text.utf8))) }
-}
-
-extension Data {
-    func base64URLEncodedStringNoPad() -> String {
-        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
 }
 
 /// PKCE (RFC 7636), S256 only.
@@ -101,7 +94,7 @@ public enum PKCE {
     }
 
     public static func challenge(for verifier: String) -> String {
-        Data(SHA256.hash(data: Data(verifier.utf8))).base64URLEncodedStringNoPad()
+        Data(SHA256.hash(data: Data(verifier.utf8))).base64URLEncodedString()
     }
 
     public static func verify(verifier: String, challenge: String) -> Bool {

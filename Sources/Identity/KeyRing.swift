@@ -56,7 +56,7 @@ public actor KeyRing {
         let kid = "k" + String(Int(now.timeIntervalSince1970)) + "-" + Random.token(4)
         let record = SigningKeyRecord(
             kid: kid, alg: "EdDSA", privateKey: Data(key.rawRepresentation.base64EncodedString().utf8),
-            publicX: key.publicKey.rawRepresentation.base64URLEncodedStringNoPad(), createdAt: now, retiredAt: nil)
+            publicX: key.publicKey.rawRepresentation.base64URLEncodedString(), createdAt: now, retiredAt: nil)
         try await store.addSigningKey(record)
         try await store.retireSigningKeys(except: kid, now: now)
         try await load()

@@ -143,7 +143,7 @@ extension Request {
             // The text is valid JSON (parsed above), so a failure without a path is a value that does not fit its
             // field (a number too large for its type): a validation problem, not a malformed body.
             if case .dataCorrupted(let context) = error, context.codingPath.isEmpty {
-                let field = unknownFieldHint(in: dictionary) ?? "body"
+                let field = outOfRangeNumberField(in: dictionary) ?? "body"
                 throw ProblemError.validation([.init(field: field, code: "invalid")])
             }
             throw ProblemMiddleware<AppContext>.decodingProblem(error)
@@ -151,8 +151,9 @@ extension Request {
     }
 }
 
-/// The first top-level number too large for a 64-bit integer, if any: the likely culprit of an unplaced error.
-func unknownFieldHint(in dictionary: [String: Any]) -> String? {
+/// The first top-level number that fits no integer field (too large, or with a fraction): the likely culprit of a
+/// decoding error that names no field.
+func outOfRangeNumberField(in dictionary: [String: Any]) -> String? {
     dictionary.keys.sorted().first { key in
         guard let number = dictionary[key] as? NSNumber, !(number is Bool) else { return false }
         return number.doubleValue.magnitude >= 9.2e18 || number.doubleValue != number.doubleValue.rounded()

@@ -37,6 +37,14 @@ struct IdentityFixture {
         return IdentityFixture(db: db, parts: parts, app: Application(router: router))
     }
 
+    /// An access token for `user`, as the web client would get it.
+    func accessToken(for user: UserRecord) async throws -> String {
+        let client = try #require(try await parts.store.client(id: "web"))
+        return try await parts.server.issueTokens(
+            subject: user.id, roles: user.roles, client: client, scope: "", familyID: nil, withRefresh: false,
+            now: Date()).access_token
+    }
+
     func run(_ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         do {
             try await app.test(.router) { client in try await test(client) }
@@ -286,21 +294,13 @@ func signInWithPKCE(_ client: any TestClientProtocol, username: String, password
                 roles: [.admin])
             let customer = try await fixture.parts.accounts.signUp(
                 .init(displayName: "Cli", username: "cli@example.ga", password: "phrase de passe client"))
-            func token(for user: UserRecord) async throws -> String {
-                let client = ClientRecord(id: "web", name: "web", kind: .confidential, secretHash: nil, redirectURIs: [],
-                                          grantTypes: [], roles: [], organisationID: nil, createdAt: Date(),
-                                          createdBy: nil, revoked: false)
-                return try await fixture.parts.server.issueTokens(
-                    subject: user.id, roles: user.roles, client: client, scope: "", familyID: nil, withRefresh: false,
-                    now: Date()).access_token
-            }
             let body = json(["roles": ["agent"]])
             var headers = jsonHeaders
-            headers[.authorization] = "Bearer \(try await token(for: customer))"
+            headers[.authorization] = "Bearer \(try await fixture.accessToken(for: customer))"
             let refused = try await client.execute(uri: "/api/v1/users/\(admin.id)/roles", method: .put,
                                                    headers: headers, body: body)
             #expect(refused.status == .forbidden)
-            headers[.authorization] = "Bearer \(try await token(for: admin))"
+            headers[.authorization] = "Bearer \(try await fixture.accessToken(for: admin))"
             let done = try await client.execute(uri: "/api/v1/users/\(customer.id)/roles", method: .put,
                                                 headers: headers, body: body)
             #expect(done.status == .ok)
@@ -335,6 +335,12 @@ func signInWithPKCE(_ client: any TestClientProtocol, username: String, password
     }
 }
 
+/// The key ids of a JWK set.
+func publishedKeyIDs(_ jwks: String) -> Set<String> {
+    let object = try? JSONSerialization.jsonObject(with: Data(jwks.utf8)) as? [String: Any]
+    return Set(((object?["keys"] as? [[String: Any]]) ?? []).compactMap { $0["kid"] as? String })
+}
+
 /// The `kid` in a JWT's header.
 func keyID(of token: String) -> String? {
     let header = Data(base64URLEncoded: String(token.split(separator: ".")[0]))
@@ -346,17 +352,11 @@ func keyID(of token: String) -> String? {
         let fixture = try await IdentityFixture.make()
         let user = try await fixture.parts.accounts.signUp(
             .init(displayName: "Ida", username: "ida@example.ga", password: "phrase de passe d'Ida"))
-        let client = try #require(try await fixture.parts.store.client(id: "web"))
-        let before = try await fixture.parts.server.issueTokens(
-            subject: user.id, roles: user.roles, client: client, scope: "", familyID: nil, withRefresh: false,
-            now: Date()).access_token
+        let before = try await fixture.accessToken(for: user)
         #expect(try await fixture.parts.keys.rotateIfDue() == false)
         #expect(try await fixture.parts.keys.rotateIfDue(force: true))
-        let after = try await fixture.parts.server.issueTokens(
-            subject: user.id, roles: user.roles, client: client, scope: "", familyID: nil, withRefresh: false,
-            now: Date()).access_token
-        let jwks = try JSONSerialization.jsonObject(with: Data(await fixture.parts.keys.jwks().utf8)) as? [String: Any]
-        let kids = Set(((jwks?["keys"] as? [[String: Any]]) ?? []).compactMap { $0["kid"] as? String })
+        let after = try await fixture.accessToken(for: user)
+        let kids = publishedKeyIDs(await fixture.parts.keys.jwks())
         #expect(kids.count == 2)
         #expect(keyID(of: before) != keyID(of: after))
         #expect(kids == [keyID(of: before), keyID(of: after)])
@@ -376,9 +376,7 @@ extension KeyRotationTests {
                                        iat: 0, nbf: nil, jti: "j", clientID: "c", scope: nil, roles: [])
         let before = keyID(of: try await ring.sign(claims))
         #expect(try await ring.rotateIfDue(force: true))
-        let published = (try JSONSerialization.jsonObject(with: Data(await ring.jwks().utf8)) as? [String: Any])?["keys"]
-            as? [[String: Any]] ?? []
-        #expect(published.count == 2)
+        #expect(publishedKeyIDs(await ring.jwks()).count == 2)
         #expect(keyID(of: try await ring.sign(claims)) == before)
         await fixture.db.drop()
     }
