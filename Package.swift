@@ -44,7 +44,10 @@ let sharedLibraries: [Target] = [
 func service(_ name: String) -> [Target] {
     let extra: [String: [Target.Dependency]] = [
         "Identity": [product("HummingbirdBcrypt", "hummingbird-auth")],
-        "Gateway": [product("HummingbirdWebSocket", "hummingbird-websocket")],
+        "Gateway": [
+            product("HummingbirdWebSocket", "hummingbird-websocket"), product("NIOHTTP1", "swift-nio"),
+            product("NIOHTTPTypes", "swift-nio-extras"), product("NIOHTTPTypesHTTP1", "swift-nio-extras"),
+        ],
     ]
     return [
         .target(
@@ -76,6 +79,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),

@@ -8,7 +8,8 @@ BASE = os.environ.get("SETRAG_BASE_URL", "http://127.0.0.1:18080")
 
 def session_with_csrf():
     s = requests.Session()
-    s.get(BASE + "/")
+    # Loading the first page as a browser does (requests alone, with Accept: */*, is not taken for one).
+    s.get(BASE + "/", headers={"Accept": "text/html,application/xhtml+xml"})
     token = s.cookies.get("setrag_csrf")
     assert token, "the gateway sets the CSRF cookie on the first page"
     return s, token

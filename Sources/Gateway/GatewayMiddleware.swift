@@ -41,13 +41,26 @@ struct EdgeMiddleware: RouterMiddleware {
         if !corsOrigins.isEmpty, !response.headers[values: .vary].contains(where: { $0.contains("Origin") }) {
             response.headers.append(HTTPField(name: .vary, value: "Origin"))
         }
-        // Browsers get the token; machine clients (Bearer or Basic) have no use for it.
-        if request.headers[.authorization] == nil,
+        // Browsers get the token; machine clients (Bearer or Basic, or no sign of a browser) have no use for it.
+        if request.headers[.authorization] == nil, Self.looksLikeBrowser(request),
            !CSRFMiddleware.isWellFormed(request.cookies[GatewayCookies.csrf]?.value) {
             response.headers.setCookie(cookies.csrfCookie(GatewayCookies.randomToken()))
         }
         if response.headers[.xContentTypeOptions] == nil { response.headers[.xContentTypeOptions] = "nosniff" }
         return response
+    }
+}
+
+extension EdgeMiddleware {
+    static let secFetchMode = HTTPField.Name("Sec-Fetch-Mode")!
+    static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
+
+    /// A request a browser sent: browsers send `Sec-Fetch-*` with every request (older ones `Accept: text/html` when
+    /// loading the page), any client that keeps cookies may be one, and the web sign-in (`/auth/*`) is for browsers.
+    static func looksLikeBrowser(_ request: Request) -> Bool {
+        let headers = request.headers
+        return headers[secFetchMode] != nil || headers[secFetchSite] != nil || headers[.cookie] != nil
+            || headers[values: .accept].contains { $0.contains("text/html") } || request.uri.path.hasPrefix("/auth/")
     }
 }
 

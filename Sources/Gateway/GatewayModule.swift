@@ -11,33 +11,19 @@ public enum GatewayModule {
     public static let definition = ModuleDefinition(name: "gateway", needs: []) { settings in
         let configuration = GatewayConfiguration(settings)
         return { context in
-            let client = makeProxyClient()
-            let application = buildApplication(configuration: configuration, context: context, client: client)
+            let clients = GatewayClients(configuration: configuration)
+            let application = buildApplication(configuration: configuration, context: context, clients: clients)
             // Listed first so that it stops last, after the server has finished its requests.
-            return [HTTPClientService(client: client), application]
+            return [GatewayClientsService(clients: clients), application]
         }
-    }
-
-    /// The client the gateway forwards with. Unlike a general-purpose client it never follows redirects (they are
-    /// the browser's to follow), fails at once when a service refuses connections (a 503, not a wait), and keeps
-    /// enough connections per service for a busy gateway.
-    public static func makeProxyClient() -> HTTPClient {
-        var configuration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(3), read: .seconds(120)),
-            connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
-        )
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.decompression = .disabled
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     /// The gateway's router: the kernel's middleware and health routes, then the gateway's layers in order
     /// (edge: CORS and CSRF cookie; CSRF check; caller; quotas; dispatch to services or the web app).
-    public static func buildRouter(configuration: GatewayConfiguration, context: ModuleContext, client: HTTPClient)
-        -> Router<AppContext>
-    {
-        buildRouter(GatewayServices(configuration: configuration, endpoints: context.endpoints, client: client,
+    public static func buildRouter(
+        configuration: GatewayConfiguration, context: ModuleContext, clients: GatewayClients
+    ) -> Router<AppContext> {
+        buildRouter(GatewayServices(configuration: configuration, endpoints: context.endpoints, clients: clients,
                                     logger: context.logger), context: context)
     }
 
@@ -45,7 +31,7 @@ public enum GatewayModule {
         let configuration = services.configuration
         let router = ServiceHTTP.router(kernel: context.kernel, verifier: nil, metrics: context.metrics,
                                         checks: readinessChecks(services, context: context),
-                                        metricsRoute: configuration.publicMetrics)
+                                        metricsRoute: configuration.publicMetrics, trustForwardedFor: false)
         router.middlewares.add(EdgeMiddleware(corsOrigins: configuration.corsOrigins, cookies: services.cookies))
         router.middlewares.add(CSRFMiddleware(publicOrigin: configuration.publicOrigin,
                                               corsOrigins: configuration.corsOrigins))
@@ -70,10 +56,10 @@ public enum GatewayModule {
     }
 
     /// The gateway's HTTP server on `gateway.http.address`, with the WebSocket pass-through of `/api/v1/live`.
-    public static func buildApplication(configuration: GatewayConfiguration, context: ModuleContext, client: HTTPClient)
-        -> some ApplicationProtocol
-    {
-        let services = GatewayServices(configuration: configuration, endpoints: context.endpoints, client: client,
+    public static func buildApplication(
+        configuration: GatewayConfiguration, context: ModuleContext, clients: GatewayClients
+    ) -> some ApplicationProtocol {
+        let services = GatewayServices(configuration: configuration, endpoints: context.endpoints, clients: clients,
                                        logger: context.logger)
         let router = buildRouter(services, context: context)
         let live = LiveSocket(gateway: services, verifier: context.verifier)
@@ -104,12 +90,12 @@ struct ClientAddressResponder<Inner: HTTPResponder>: HTTPResponder where Inner.C
 
     func respond(to request: Request, context: AppContext) async throws -> Response {
         var context = context
-        let address = Self.address(peer: context.clientAddress, forwarded: request.headers[UpstreamProxy.forwardedFor],
-                                   trustedProxies: trustedProxies)
-        var head = request.head
-        head.headerFields[UpstreamProxy.forwardedFor] = address
-        context.clientAddress = address
-        return try await inner.respond(to: Request(head: head, body: request.body), context: context)
+        if !trustedProxies.isEmpty {
+            context.clientAddress = Self.address(peer: context.clientAddress,
+                                                 forwarded: request.headers[UpstreamProxy.forwardedFor],
+                                                 trustedProxies: trustedProxies)
+        }
+        return try await inner.respond(to: request, context: context)
     }
 
     static func address(peer: String?, forwarded: String?, trustedProxies: Set<String>) -> String? {
@@ -119,13 +105,43 @@ struct ClientAddressResponder<Inner: HTTPResponder>: HTTPResponder where Inner.C
     }
 }
 
-/// Shuts the gateway's HTTP client down once the process stops.
-struct HTTPClientService: Service {
-    let client: HTTPClient
+/// The gateway's outgoing connections: the proxy's keep-alive pool to services, and a general-purpose client for
+/// its own calls (token exchange and refresh at identity, readiness checks).
+public struct GatewayClients: Sendable {
+    public let http: HTTPClient
+    let pool: UpstreamPool
+
+    public init(configuration: GatewayConfiguration) {
+        http = Self.makeHTTPClient()
+        pool = UpstreamPool(responseTimeout: .nanoseconds(configuration.upstreamTimeout.nanoseconds))
+    }
+
+    /// The general-purpose client. It never follows redirects (they are the browser's to follow) and fails at once
+    /// when a service refuses connections (a 503, not a wait).
+    static func makeHTTPClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(3), read: .seconds(120)),
+            connectionPool: .init(idleTimeout: .seconds(60))
+        )
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.decompression = .disabled
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    public func shutdown() async throws {
+        pool.shutdown()
+        try await http.shutdown()
+    }
+}
+
+/// Closes the gateway's outgoing connections once the process stops.
+struct GatewayClientsService: Service {
+    let clients: GatewayClients
 
     func run() async throws {
         try? await gracefulShutdown()
-        try await client.shutdown()
+        try await clients.shutdown()
     }
 }
 

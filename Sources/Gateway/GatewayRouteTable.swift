@@ -51,9 +51,15 @@ public enum GatewayRouteTable {
     static func isForbidden(_ path: String) -> Bool {
         if path == "/internal" || path.hasPrefix("/internal/") { return true }
         // Dot segments, raw or percent-encoded, could climb out of a prefix once an upstream normalises them.
-        for segment in path.split(separator: "/", omittingEmptySubsequences: false) {
-            let decoded = segment.removingPercentEncoding ?? String(segment)
-            if decoded == "." || decoded == ".." || decoded.contains("/") || decoded.contains("\\") { return true }
+        // Only segments with a `%` need decoding (the rare case); the others are checked as they are.
+        let dot = UInt8(ascii: "."), backslash = UInt8(ascii: "\\")
+        for segment in path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false) {
+            if segment.contains(UInt8(ascii: "%")) {
+                let decoded = String(Substring(segment)).removingPercentEncoding ?? String(Substring(segment))
+                if decoded == "." || decoded == ".." || decoded.contains("/") || decoded.contains("\\") { return true }
+            } else if segment.elementsEqual([dot]) || segment.elementsEqual([dot, dot]) || segment.contains(backslash) {
+                return true
+            }
         }
         return false
     }

@@ -15,10 +15,13 @@ struct GatewayServices: Sendable {
     let buckets: QuotaBuckets
     let client: HTTPClient
 
-    init(configuration: GatewayConfiguration, endpoints: ServiceEndpoints, client: HTTPClient, logger: Logger) {
+    init(
+        configuration: GatewayConfiguration, endpoints: ServiceEndpoints, clients: GatewayClients, logger: Logger
+    ) {
         self.configuration = configuration
+        let client = clients.http
         self.client = client
-        proxy = UpstreamProxy(client: client, endpoints: endpoints, timeout: configuration.upstreamTimeout,
+        proxy = UpstreamProxy(pool: clients.pool, endpoints: endpoints,
                               publicScheme: configuration.secureCookies ? "https" : "http")
         tokens = IdentityTokenClient(client: client, identityURL: endpoints.url("identity"),
                                      clientID: configuration.clientID, clientSecret: configuration.clientSecret,

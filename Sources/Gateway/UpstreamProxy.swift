@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
@@ -10,73 +9,93 @@ import Synchronization
 
 /// Forwards one request to a service and streams the answer back, both bodies streamed.
 struct UpstreamProxy: Sendable {
-    let client: HTTPClient
+    let pool: UpstreamPool
     let endpoints: ServiceEndpoints
-    let timeout: Duration
     let publicScheme: String
+    /// Each service's address, parsed once; a service whose `<service>.url` is not `http://host:port` is absent.
+    let targets: [String: UpstreamTarget]
+
+    init(pool: UpstreamPool, endpoints: ServiceEndpoints, publicScheme: String) {
+        self.pool = pool
+        self.endpoints = endpoints
+        self.publicScheme = publicScheme
+        var targets: [String: UpstreamTarget] = [:]
+        for service in ServiceEndpoints.defaultPorts.keys {
+            targets[service] = UpstreamTarget(url: endpoints.url(service))
+        }
+        self.targets = targets
+    }
 
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
     static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
     static let forwardedHost = HTTPField.Name("X-Forwarded-Host")!
+    static let requestID = HTTPField.Name("X-Request-Id")!
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
 
     /// Headers that describe one connection, never forwarded (RFC 9110 §7.6.1), plus those the gateway sets itself.
-    static let dropped: Set<String> = [
+    static let dropped: Set<HTTPField.Name> = Set([
         "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te",
         "trailer", "transfer-encoding", "upgrade", "host", "content-length", "expect", "forwarded",
         "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "x-real-ip",
         "x-request-id", "x-csrf-token", "cookie",
-    ]
-    static let droppedFromResponse: Set<String> = [
+    ].map { HTTPField.Name($0)! })
+    static let droppedFromResponse: Set<HTTPField.Name> = Set([
         "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "te", "trailer", "transfer-encoding",
         "upgrade", "x-request-id",
-    ]
+    ].map { HTTPField.Name($0)! })
 
     /// Forwards `request` to `service`. `authorization` replaces the caller's header when set (a web session);
     /// `target` replaces the path and query (`/api/docs/<service>` asks for `/openapi.json`).
     func forward(
         _ request: Request, to service: String, context: AppContext, authorization: String?, target: String? = nil
     ) async throws -> Response {
-        let base = endpoints.url(service)
-        var upstream = HTTPClientRequest(url: base + (target ?? request.uri.string))
-        upstream.method = HTTPMethod(rawValue: request.method.rawValue)
-        upstream.headers = Self.upstreamHeaders(request.head.headerFields, authorization: authorization)
-        upstream.headers.replaceOrAdd(name: "X-Request-Id", value: context.requestID)
-        if let address = context.clientAddress {
-            upstream.headers.replaceOrAdd(name: "X-Forwarded-For", value: address)
+        guard let upstream = targets[service] else {
+            context.logger.error("no usable address for the service",
+                                 metadata: ["service": "\(service)", "url": "\(endpoints.url(service))"])
+            throw GatewayError.upstreamUnavailable(service: service)
         }
-        upstream.headers.replaceOrAdd(name: "X-Forwarded-Proto", value: publicScheme)
-        if let host = request.head.authority {
-            upstream.headers.replaceOrAdd(name: "X-Forwarded-Host", value: host)
-        }
+        var fields = Self.upstreamHeaders(request.head.headerFields, authorization: authorization)
+        fields[Self.requestID] = context.requestID
+        if let address = context.clientAddress { fields[Self.forwardedFor] = address }
+        fields[Self.forwardedProto] = publicScheme
+        if let host = request.head.authority { fields[Self.forwardedHost] = host }
 
         let exceeded = LimitFlag()
-        if target == nil, let body = Self.bodyLength(of: request) {
-            let limited = LimitedBody(base: request.body, limit: context.maxUploadSize, flag: exceeded)
-            switch body {
-            case .known(let length): upstream.body = .stream(limited, length: .known(Int64(length)))
-            case .unknown: upstream.body = .stream(limited, length: .unknown)
-            }
+        var body: LimitedBody?
+        if target == nil, let length = Self.bodyLength(of: request) {
+            if case .known(let length) = length { fields[.contentLength] = String(length) }
+            else { fields[.transferEncoding] = "chunked" }
+            body = LimitedBody(base: request.body, limit: context.maxUploadSize, flag: exceeded)
         }
+        let head = HTTPRequest(method: request.method, scheme: nil, authority: upstream.authority,
+                               path: target ?? request.uri.string, headerFields: fields)
 
-        let response: HTTPClientResponse
+        let answer: UpstreamResponse
         do {
-            response = try await client.execute(upstream, timeout: .nanoseconds(timeout.nanoseconds))
+            answer = try await pool.execute(head, to: upstream, on: context.eventLoop, body: body)
         } catch {
             if exceeded.isSet { throw GatewayError.bodyTooLarge(limit: context.maxUploadSize) }
             throw Self.classify(error, service: service, logger: context.logger)
         }
 
         var headers = HTTPFields()
-        for header in response.headers {
-            let name = header.name.lowercased()
-            guard !Self.droppedFromResponse.contains(name), let field = HTTPField.Name(header.name) else { continue }
-            headers.append(HTTPField(name: field, value: header.value))
+        for field in answer.head.headerFields where !Self.droppedFromResponse.contains(field.name) {
+            headers.append(field)
         }
-        let status = HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase)
+        let status = answer.head.status
         let bodyless = request.method == .head || status.code == 204 || status.code == 304
-        return Response(status: status, headers: headers,
-                        body: bodyless ? ResponseBody() : ResponseBody(asyncSequence: response.body))
+        switch answer.body {
+        case .complete(let buffer):
+            return Response(status: status, headers: headers,
+                            body: bodyless || buffer == nil ? ResponseBody() : ResponseBody(byteBuffer: buffer!))
+        case .stream(let prefix, let rest):
+            if bodyless { return Response(status: status, headers: headers, body: ResponseBody()) }
+            return Response(status: status, headers: headers, body: ResponseBody { writer in
+                if let prefix { try await writer.write(prefix) }
+                for try await chunk in rest { try await writer.write(chunk) }
+                try await writer.finish(nil)
+            })
+        }
     }
 
     enum BodyLength { case known(Int), unknown }
@@ -90,46 +109,40 @@ struct UpstreamProxy: Sendable {
         return nil
     }
 
-    static func upstreamHeaders(_ fields: HTTPFields, authorization: String?) -> HTTPHeaders {
+    /// The caller's headers as the service gets them: without hop-by-hop headers (and those `Connection` names),
+    /// without the gateway's own cookies, with the session's token as `Authorization` when there is one.
+    static func upstreamHeaders(_ fields: HTTPFields, authorization: String?) -> HTTPFields {
         var connectionTokens: Set<String> = []
         for value in fields[values: .connection] {
             for token in value.split(separator: ",") {
-                connectionTokens.insert(token.trimmingCharacters(in: .whitespaces).lowercased())
+                connectionTokens.insert(token.trimmingASCIISpaces().lowercased())
             }
         }
-        var headers = HTTPHeaders()
+        var headers = HTTPFields()
+        headers.reserveCapacity(fields.count + 4)
         for field in fields {
-            let name = field.name.canonicalName
-            if dropped.contains(name) || connectionTokens.contains(name) { continue }
-            if name == "authorization", authorization != nil { continue }
-            headers.add(name: field.name.rawName, value: field.value)
+            if dropped.contains(field.name) { continue }
+            if !connectionTokens.isEmpty, connectionTokens.contains(field.name.canonicalName) { continue }
+            if authorization != nil, field.name == .authorization { continue }
+            headers.append(field)
         }
-        if let authorization { headers.replaceOrAdd(name: "Authorization", value: authorization) }
+        if let authorization { headers[.authorization] = authorization }
         // The gateway's own cookies (tokens, sign-in state, CSRF) stay at the gateway; others pass.
         let cookies = fields[values: .cookie].flatMap { $0.split(separator: ";") }
-            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .map { $0.trimmingASCIISpaces() }
             .filter { cookie in !GatewayCookies.ownNames.contains(where: { cookie.hasPrefix($0 + "=") }) }
-        if !cookies.isEmpty { headers.add(name: "Cookie", value: cookies.joined(separator: "; ")) }
+        if !cookies.isEmpty { headers[.cookie] = cookies.joined(separator: "; ") }
         return headers
     }
 
-    /// Maps a client failure to what the caller sees: down (503), slow (504) or broken (502).
+    /// Maps a failure to what the caller sees: down (503), slow (504) or broken (502).
     static func classify(_ error: any Error, service: String, logger: Logger) -> GatewayError {
         logger.warning("upstream failed", metadata: ["service": "\(service)", "error": "\(String(reflecting: error))"])
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .deadlineExceeded, .readTimeout: return .upstreamTimeout(service: service)
-            case .connectTimeout, .getConnectionFromPoolTimeout, .alreadyShutdown:
-                return .upstreamUnavailable(service: service)
-            default: return .upstreamFailed(service: service)
-            }
+        switch error as? UpstreamFailure {
+        case .unavailable?, .cancelled?: return .upstreamUnavailable(service: service)
+        case .timedOut?: return .upstreamTimeout(service: service)
+        case .closed?, nil: return .upstreamFailed(service: service)
         }
-        if error is NIOConnectionError || error is IOError { return .upstreamUnavailable(service: service) }
-        if let error = error as? ChannelError, case .connectTimeout = error {
-            return .upstreamUnavailable(service: service)
-        }
-        if error is CancellationError { return .upstreamTimeout(service: service) }
-        return .upstreamFailed(service: service)
     }
 }
 
@@ -167,8 +180,8 @@ struct LimitedBody: AsyncSequence, Sendable {
         }
     }
 
-    /// The HTTP client asks for the body again when it retries a request; the incoming body cannot be replayed
-    /// (NIO traps on a second iterator), so a second reading fails the request instead.
+    /// The incoming body can be read only once (NIO traps on a second iterator); the pool never resends a request
+    /// with a body, and should anything ask for it twice, the second reading fails the request instead.
     func makeAsyncIterator() -> AsyncIterator {
         let first = !flag.iterated.exchange(true, ordering: .relaxed)
         return AsyncIterator(base: first ? base.makeAsyncIterator() : nil, limit: limit, flag: flag)

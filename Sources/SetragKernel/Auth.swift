@@ -220,15 +220,56 @@ public actor AccessTokenVerifier {
 }
 
 extension Data {
+    /// Decodes base64url (RFC 4648 §5), with or without padding.
     public init?(base64URLEncoded string: String) {
-        var s = string.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while s.count % 4 != 0 { s += "=" }
-        self.init(base64Encoded: s)
+        var bytes = Array(string.utf8)
+        for index in bytes.indices {
+            switch bytes[index] {
+            case UInt8(ascii: "-"): bytes[index] = UInt8(ascii: "+")
+            case UInt8(ascii: "_"): bytes[index] = UInt8(ascii: "/")
+            default: break
+            }
+        }
+        while bytes.count % 4 != 0 { bytes.append(UInt8(ascii: "=")) }
+        self.init(base64Encoded: Data(bytes))
     }
 
+    /// Encodes as base64url without padding (RFC 4648 §5).
     public func base64URLEncodedString() -> String {
-        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        base64URLEncode(self)
+    }
+}
+
+private let base64URLAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+/// Base64url without padding, written byte by byte (no Foundation string replacing: this runs for every cookie
+/// and token).
+public func base64URLEncode(_ bytes: some Collection<UInt8>) -> String {
+    let input = Array(bytes)
+    let length = (input.count * 4 + 2) / 3
+    return String(unsafeUninitializedCapacity: length) { output in
+        var out = 0, index = 0
+        while index + 3 <= input.count {
+            let value = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
+            output[out] = base64URLAlphabet[Int(value >> 18 & 63)]
+            output[out + 1] = base64URLAlphabet[Int(value >> 12 & 63)]
+            output[out + 2] = base64URLAlphabet[Int(value >> 6 & 63)]
+            output[out + 3] = base64URLAlphabet[Int(value & 63)]
+            out += 4
+            index += 3
+        }
+        let rest = input.count - index
+        if rest > 0 {
+            let value = UInt32(input[index]) << 16 | (rest == 2 ? UInt32(input[index + 1]) << 8 : 0)
+            output[out] = base64URLAlphabet[Int(value >> 18 & 63)]
+            output[out + 1] = base64URLAlphabet[Int(value >> 12 & 63)]
+            out += 2
+            if rest == 2 {
+                output[out] = base64URLAlphabet[Int(value >> 6 & 63)]
+                out += 1
+            }
+        }
+        return out
     }
 }
 

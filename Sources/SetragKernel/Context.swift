@@ -1,8 +1,12 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Synchronization
 
 /// What every request context of the platform carries.
 public protocol SetragContext: RequestContext {
@@ -19,9 +23,12 @@ public struct AppContext: SetragContext {
     public var principal: Principal?
     public var clientAddress: String?
     public var maxUploadSize: Int
+    /// The event loop of the connection the request came on (a proxy keeps its outgoing I/O on the same thread).
+    public let eventLoop: any EventLoop
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.eventLoop = source.channel.eventLoop
         self.requestID = ""
         self.principal = nil
         self.clientAddress = source.channel.remoteAddress?.ipAddress
@@ -44,12 +51,23 @@ public struct AppContext: SetragContext {
     }
 }
 
+private let forwardedForHeader = HTTPField.Name("X-Forwarded-For")!
+private let hexDigits = Array("0123456789abcdef".utf8)
+private let requestIDPrefix: [UInt8] = randomBytes(8).flatMap { [hexDigits[Int($0 >> 4)], hexDigits[Int($0 & 0x0F)]] }
+private let requestCounter = Atomic<UInt64>(0)
+
 /// Reads the caller's request id (`X-Request-Id`) or makes one, puts it in every log line and echoes it back.
 public struct RequestIDMiddleware<Context: SetragContext>: RouterMiddleware {
     public static var header: HTTPField.Name { HTTPField.Name("X-Request-Id")! }
     let maxUploadSize: Int
+    /// Services believe the first `X-Forwarded-For` address (only the gateway talks to them); the gateway decides
+    /// the caller's address itself and never reads it here.
+    let trustForwardedFor: Bool
 
-    public init(maxUploadSize: Int) { self.maxUploadSize = maxUploadSize }
+    public init(maxUploadSize: Int, trustForwardedFor: Bool = true) {
+        self.maxUploadSize = maxUploadSize
+        self.trustForwardedFor = trustForwardedFor
+    }
 
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -59,10 +77,10 @@ public struct RequestIDMiddleware<Context: SetragContext>: RouterMiddleware {
         context.requestID = incoming ?? Self.make()
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
         context.maxUploadSize = maxUploadSize
-        if let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!],
+        if trustForwardedFor, let forwarded = request.headers[forwardedForHeader],
            let first = forwarded.split(separator: ",").first {
             // Only the gateway talks to services; it sets the caller's address here.
-            context.clientAddress = String(first).trimmingCharacters(in: CharacterSet.whitespaces)
+            context.clientAddress = String(first.trimmingASCIISpaces())
         }
         var response = try await next(request, context)
         response.headers[Self.header] = context.requestID
@@ -70,17 +88,25 @@ public struct RequestIDMiddleware<Context: SetragContext>: RouterMiddleware {
     }
 
     static func valid(_ id: String) -> Bool {
-        !id.isEmpty && id.count <= 128 && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) }
+        let utf8 = id.utf8
+        return !utf8.isEmpty && utf8.count <= 128 && utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
+                 UInt8(ascii: ":"): true
+            default: false
+            }
+        }
     }
 
-    /// 32 hex digits from 16 random bytes.
+    /// 32 hex digits: 16 drawn at random once per process, then a counter. Unique, cheap (no system call per
+    /// request) and not meant to be secret.
     public static func make() -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
+        let number = requestCounter.add(1, ordering: .relaxed).newValue
+        var text = requestIDPrefix
         text.reserveCapacity(32)
-        for byte in randomBytes(16) {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
+        for shift in stride(from: 60, through: 0, by: -4) {
+            text.append(hexDigits[Int(number >> UInt64(shift) & 0xF)])
         }
         return String(decoding: text, as: UTF8.self)
     }
@@ -160,13 +186,29 @@ func outOfRangeNumberField(in dictionary: [String: Any]) -> String? {
     }
 }
 
-/// `count` bytes from the system's secure generator, eight at a time.
+/// `count` bytes from the system's secure generator: `getentropy` (one system call per 256 bytes), or the standard
+/// library's generator where that call fails.
 public func randomBytes(_ count: Int) -> [UInt8] {
-    var generator = SystemRandomNumberGenerator()
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(count + 8)
-    while bytes.count < count {
-        withUnsafeBytes(of: generator.next() as UInt64) { bytes.append(contentsOf: $0) }
+    var bytes = [UInt8](repeating: 0, count: count)
+    var filled = 0
+    bytes.withUnsafeMutableBytes { buffer in
+        while filled < count {
+            let chunk = min(256, count - filled)
+            guard getentropy(buffer.baseAddress! + filled, chunk) == 0 else { break }
+            filled += chunk
+        }
     }
-    return Array(bytes.prefix(count))
+    var generator = SystemRandomNumberGenerator()
+    for index in filled..<count { bytes[index] = UInt8.random(in: .min ... .max, using: &generator) }
+    return bytes
+}
+
+extension Substring {
+    /// Without leading and trailing spaces and tabs (the items of a header list), without Foundation.
+    public func trimmingASCIISpaces() -> Substring {
+        var result = self
+        while let first = result.first, first == " " || first == "\t" { result = result.dropFirst() }
+        while let last = result.last, last == " " || last == "\t" { result = result.dropLast() }
+        return result
+    }
 }

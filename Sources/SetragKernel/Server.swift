@@ -26,10 +26,10 @@ public enum ServiceHTTP {
 
     public static func router(
         kernel: KernelSettings, verifier: AccessTokenVerifier?, metrics: PrometheusCollectorRegistry,
-        checks: [ReadinessCheck], metricsRoute: Bool = true
+        checks: [ReadinessCheck], metricsRoute: Bool = true, trustForwardedFor: Bool = true
     ) -> Router<AppContext> {
         let router = Router(context: AppContext.self)
-        router.middlewares.add(RequestIDMiddleware(maxUploadSize: kernel.bodyLimit))
+        router.middlewares.add(RequestIDMiddleware(maxUploadSize: kernel.bodyLimit, trustForwardedFor: trustForwardedFor))
         router.middlewares.add(ProblemMiddleware())
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(LimitsMiddleware())

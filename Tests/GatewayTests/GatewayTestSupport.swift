@@ -52,7 +52,7 @@ enum GatewayHarness {
         let kernel = KernelSettings(settings)
         let endpoints = ServiceEndpoints(settings)
         try settings.validate()
-        let client = GatewayModule.makeProxyClient()
+        let clients = GatewayClients(configuration: configuration)
         var logger = Logger(label: "gateway-test")
         logger.logLevel = .warning
         let verifier = AccessTokenVerifier(issuer: "http://127.0.0.1:8080", audience: "setrag-api", logger: logger) {
@@ -60,15 +60,15 @@ enum GatewayHarness {
         }
         let context = ModuleContext(
             name: "gateway", settings: settings, kernel: kernel, endpoints: endpoints, logger: logger,
-            database: nil, broker: nil, httpClient: client, metrics: PrometheusCollectorRegistry(), verifier: verifier)
-        let app = GatewayModule.buildApplication(configuration: configuration, context: context, client: client)
+            database: nil, broker: nil, httpClient: clients.http, metrics: PrometheusCollectorRegistry(), verifier: verifier)
+        let app = GatewayModule.buildApplication(configuration: configuration, context: context, clients: clients)
         do {
             try await app.test(mode) { gatewayClient in try await test(gatewayClient, configuration) }
         } catch {
-            try await client.shutdown()
+            try await clients.shutdown()
             throw error
         }
-        try await client.shutdown()
+        try await clients.shutdown()
     }
 
     /// An access token shaped like identity's (the gateway reads it, never checks its signature).

@@ -11,10 +11,11 @@ import Testing
 struct GuardTests {
     static let csrfCookie = "\(GatewayCookies.csrf)=\(GatewayHarness.csrfToken)"
 
-    @Test("a browser gets a CSRF cookie readable by JavaScript, once")
+    @Test("a browser gets a CSRF cookie readable by JavaScript, once; other clients get none")
     func issuesCSRFCookie() async throws {
         try await GatewayHarness.withGateway { client, _ in
-            let first = try await client.execute(uri: "/api/v1/stations", method: .get)
+            let first = try await client.execute(uri: "/api/v1/stations", method: .get,
+                                                 headers: [EdgeMiddleware.secFetchMode: "cors"])
             let token = try #require(first.cookie(GatewayCookies.csrf))
             #expect(CSRFMiddleware.isWellFormed(token))
             let attributes = try #require(first.cookieAttributes(GatewayCookies.csrf))
@@ -25,6 +26,15 @@ struct GuardTests {
                                      headers: [.cookie: "\(GatewayCookies.csrf)=\(token)"]) { response in
                 #expect(response.cookie(GatewayCookies.csrf) == nil)
             }
+            // A page load of a browser without Sec-Fetch headers gets one too.
+            let page = try await client.execute(uri: "/api/v1/stations", method: .get,
+                                                headers: [.accept: "text/html,application/xhtml+xml"])
+            #expect(page.cookie(GatewayCookies.csrf) != nil)
+            // A script or a feed reader: nothing to protect, no cookie.
+            let script = try await client.execute(uri: "/api/v1/stations", method: .get,
+                                                  headers: [.accept: "application/json"])
+            #expect(script.cookie(GatewayCookies.csrf) == nil)
+            #expect(script.status == .ok)
         }
     }
 

@@ -84,7 +84,27 @@ func body(_ response: TestResponse) -> [String: Any] {
                                                 headers: [RequestIDMiddleware<AppContext>.header: "<script>"])
             let id = made.headers[RequestIDMiddleware<AppContext>.header] ?? ""
             #expect(id.count == 32 && id != "<script>")
+            #expect(id.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) })
         }
+        // Made ids never repeat.
+        let ids = (0..<10_000).map { _ in RequestIDMiddleware<AppContext>.make() }
+        #expect(Set(ids).count == ids.count)
+    }
+
+    @Test("base64url: the same text as Foundation's base64 with the URL alphabet and no padding, both ways")
+    func base64URL() {
+        for length in 0..<70 {
+            let bytes = Data(randomBytes(length))
+            let expected = bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            #expect(bytes.base64URLEncodedString() == expected)
+            #expect(Data(base64URLEncoded: expected) == bytes)
+        }
+        #expect(Data(base64URLEncoded: "a") == nil)
+        #expect(Data(base64URLEncoded: "ab*d") == nil)
+        #expect(randomBytes(300).count == 300)
+        #expect(randomBytes(32) != randomBytes(32))
     }
 
     @Test func readinessReflectsDependencies() async throws {

@@ -6,6 +6,7 @@
 # private instance `bench` (see lib.sh); everything started here is stopped at the end.
 #   bench/gateway/run.sh     # BENCH_SECONDS=15 BENCH_WARMUP=3 BENCH_CONNECTIONS=64 BENCH_THREADS=2 BENCH_ROUNDS=2
 #   BENCH_PATH=/.well-known/jwks.json bench/gateway/run.sh   # another GET that the gateway routes to identity
+#   BENCH_SERVICE=inventory BENCH_PATH=/api/v1/stations bench/gateway/run.sh   # a public API GET that reads MySQL
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -13,6 +14,7 @@ BENCH_SECONDS=${BENCH_SECONDS:-15} BENCH_WARMUP=${BENCH_WARMUP:-3} BENCH_CONNECT
 BENCH_THREADS=${BENCH_THREADS:-2} BENCH_ROUNDS=${BENCH_ROUNDS:-2}
 NGINX_PORT=${NGINX_PORT:-18290}
 PATH_UNDER_TEST=${BENCH_PATH:-/.well-known/oauth-authorization-server}
+SERVICE_UNDER_TEST=${BENCH_SERVICE:-identity}
 # shellcheck source=lib.sh
 source "$HERE/lib.sh"
 
@@ -28,6 +30,9 @@ bench_machine "machine"
 echo "wrk: $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), nginx: $(/usr/sbin/nginx -v 2>&1 | cut -d/ -f2)"
 bench_build
 bench_prepare
+# The service behind the path (the gateway finds it in its route table; nginx is told).
+address_var="SETRAG_$(echo "$SERVICE_UNDER_TEST" | tr '[:lower:]' '[:upper:]')_HTTP_ADDRESS"
+UPSTREAM_PORT=${!address_var##*:}
 
 : >"$BENCH_DATA/setrag.log"
 setrag_start
@@ -49,18 +54,18 @@ http {
   fastcgi_temp_path $BENCH_DATA/nginx/fastcgi;
   uwsgi_temp_path $BENCH_DATA/nginx/uwsgi;
   scgi_temp_path $BENCH_DATA/nginx/scgi;
-  upstream identity {
-    server 127.0.0.1:$BENCH_SERVICE_PORT;
+  upstream service {
+    server 127.0.0.1:$UPSTREAM_PORT;
     keepalive 64;
   }
   server {
     listen 127.0.0.1:$NGINX_PORT;
     location / {
-      proxy_pass http://identity;
+      proxy_pass http://service;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
-      # What the gateway adds as well, so that identity does the same work behind both.
-      proxy_set_header Host 127.0.0.1:$BENCH_SERVICE_PORT;
+      # What the gateway adds as well, so that the service does the same work behind both.
+      proxy_set_header Host 127.0.0.1:$UPSTREAM_PORT;
       proxy_set_header X-Forwarded-For \$remote_addr;
       proxy_set_header X-Forwarded-Proto \$scheme;
       proxy_set_header X-Forwarded-Host \$http_host;
@@ -83,7 +88,7 @@ for pair in "gateway $gateway_url" "nginx $nginx_url"; do
   echo "$1: GET $2 -> HTTP ${out% *}, ${out#* } bytes of JSON"
   [ "${out% *}" = 200 ] || { echo "$1 does not answer 200" >&2; exit 1; }
 done
-echo "upstream: identity at 127.0.0.1:$BENCH_SERVICE_PORT, in the same setrag process as the gateway"
+echo "upstream: $SERVICE_UNDER_TEST at 127.0.0.1:$UPSTREAM_PORT, in the same setrag process as the gateway"
 echo "nginx: worker_processes auto ($(nproc)), access_log off, upstream keepalive 64, proxy_http_version 1.1"
 echo "setrag: log level info (no line per request), RSS before load $(mb "$(rss_kb "$setrag_pid")")"
 
@@ -115,9 +120,9 @@ run_wrk() { # <name> <url> <round>  -> prints one result line, keeps wrk's outpu
 
 echo "== proxied GET, $BENCH_CONNECTIONS connections, $BENCH_THREADS wrk threads, ${BENCH_WARMUP}s warm-up +" \
   "${BENCH_SECONDS}s measured each (wrk on the same machine)"
-echo "(CPU/request: setrag = gateway + identity in one process; behind nginx it is identity alone)"
-echo "-- reference: identity directly, no proxy"
-run_wrk identity "http://127.0.0.1:$BENCH_SERVICE_PORT$PATH_UNDER_TEST" 0
+echo "(CPU/request: setrag = gateway + $SERVICE_UNDER_TEST in one process; behind nginx it is $SERVICE_UNDER_TEST alone)"
+echo "-- reference: $SERVICE_UNDER_TEST directly, no proxy"
+run_wrk direct "http://127.0.0.1:$UPSTREAM_PORT$PATH_UNDER_TEST" 0
 for round in $(seq 1 "$BENCH_ROUNDS"); do
   echo "-- round $round"
   run_wrk gateway "$gateway_url" "$round"
