@@ -3,7 +3,7 @@ import PackageDescription
 
 /// The services: each is one library target `Sources/<Name>` with tests in `Tests/<Name>Tests`.
 /// Adding a service: add its name here, create its folder, add a row to `Sources/setrag/Modules.swift`.
-let services = ["Gateway", "Identity"]
+let services = ["Gateway", "Identity", "Inventory"]
 
 let settings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),

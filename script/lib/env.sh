@@ -15,10 +15,18 @@ SETRAG_CRYPTO_FIELD_KEYS=1:$(_random_b64 32)
 SETRAG_CRYPTO_LOOKUP_KEY=$(_random_b64 32)
 SETRAG_GATEWAY_SESSION_KEY=$(_random_b64 32)
 SETRAG_GATEWAY_OAUTH_CLIENT_SECRET=$(_random_b64 24 | tr '+/' '-_')
-SETRAG_IDENTITY_DB_PASSWORD=$(_random_b64 24 | tr '+/' '-_')
 SETRAG_DEMO_PASSWORD=demo-$(_random_b64 9 | tr '+/' '-_')
 SECRETS
   fi
+  # Each service with a database connects with its own account (created by `setrag migrate`); a secrets file
+  # written before a service existed gets that service's password added.
+  local service var
+  for service in identity inventory; do
+    var="SETRAG_$(echo "$service" | tr '[:lower:]' '[:upper:]')_DB_PASSWORD"
+    if ! grep -q "^$var=" "$dir/secrets.env"; then
+      (umask 077; echo "$var=$(_random_b64 24 | tr '+/' '-_')" >>"$dir/secrets.env")
+    fi
+  done
   set -a
   # shellcheck disable=SC1091
   . "$dir/secrets.env"

@@ -91,13 +91,29 @@ def test_serve_refuses_an_unmigrated_database_and_names_what_is_missing():
         conn.close()
 
 
+# Every service of the platform (script/lib/env.sh gives them their ports in this order).
+SERVICES = ["gateway", "identity", "inventory", "booking", "payments", "shipping", "tracking", "notifications",
+            "assistant", "analytics"]
+
+
+def own_ports():
+    """Settings that give every module of a second instance its own free port (the e2e instance holds the usual
+    ones), and tell each module where the others now are."""
+    settings = {}
+    for service in SERVICES:
+        address = f"127.0.0.1:{free_port()}"
+        settings[f"SETRAG_{service.upper()}_HTTP_ADDRESS"] = address
+        if service != "gateway":
+            settings[f"SETRAG_{service.upper()}_URL"] = f"http://{address}"
+    return settings
+
+
 def test_sigterm_stops_the_process_gracefully():
-    gateway, identity = free_port(), free_port()
+    ports = own_ports()
+    gateway = ports["SETRAG_GATEWAY_HTTP_ADDRESS"].rsplit(":", 1)[1]
     process = subprocess.Popen(
         [BIN, "serve", "--target", "all"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        env=env(SETRAG_GATEWAY_HTTP_ADDRESS=f"127.0.0.1:{gateway}",
-                SETRAG_IDENTITY_HTTP_ADDRESS=f"127.0.0.1:{identity}",
-                SETRAG_IDENTITY_URL=f"http://127.0.0.1:{identity}"))
+        env=env(**ports))
     try:
         deadline = time.time() + 60
         while time.time() < deadline:

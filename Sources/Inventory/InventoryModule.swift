@@ -1,0 +1,91 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import SetragKernel
+import SetragMySQL
+
+/// The inventory service: stations and line, rolling stock and seat maps, the weekly timetable, dated trips and
+/// their seat-leg inventory.
+///
+/// Settings (read by `seed`): `inventory.data_dir` (the reference data: `domain/stations.csv`, `domain/line.csv`,
+/// `domain/timetable.csv` and `rolling-stock.json`; default `data`, relative to the working directory),
+/// `inventory.weeks_ahead` (weeks of dated trips `seed` makes from today in Africa/Libreville, default 8).
+public enum InventoryModule {
+    public static let definition = ModuleDefinition(
+        name: "inventory", needs: [.database], migrations: InventoryMigrations.all, seed: seed
+    ) { settings in
+        _ = Options(settings)
+        return { context in try await start(context) }
+    }
+
+    public struct Options: Sendable {
+        public var dataDirectory: URL
+        public var weeksAhead: Int
+
+        public init(_ settings: Settings) {
+            dataDirectory = URL(fileURLWithPath: settings.string("inventory.data_dir", default: "data"))
+            weeksAhead = settings.int("inventory.weeks_ahead", default: 8, range: 1...104)
+        }
+    }
+
+    /// Everything inventory is made of, assembled once; the same function the tests call.
+    public struct Parts: Sendable {
+        public let store: any InventoryStore
+        public let search: TripSearch
+    }
+
+    public static func parts(database: any MySQLDatabase) -> Parts {
+        let store = MySQLInventoryStore(database: database)
+        return Parts(store: store, search: TripSearch(store: store))
+    }
+
+    public static func buildRouter(parts: Parts, context: ModuleContext,
+                                   now: @escaping @Sendable () -> Date = { Date() }) -> Router<AppContext> {
+        let router = ServiceHTTP.router(context)
+        InventoryRoutes(search: parts.search, store: parts.store, now: now).register(on: router)
+        return router
+    }
+
+    static func start(_ context: ModuleContext) async throws -> [any Service] {
+        let router = buildRouter(parts: parts(database: context.requireDatabase()), context: context)
+        return [
+            ServiceHTTP.application(name: "inventory", router: router, address: context.endpoints.listen["inventory"]!,
+                                    kernel: context.kernel, logger: context.logger),
+        ]
+    }
+
+    /// The reference data from `inventory.data_dir`, then the dated trips of `inventory.weeks_ahead` weeks.
+    static func seed(_ context: ModuleContext, _ options: SeedOptions) async throws -> [String] {
+        let moduleOptions = Options(context.settings)
+        try context.settings.validate()
+        let data = try ReferenceData.load(directory: moduleOptions.dataDirectory)
+        let now = Date()
+        let today = RailwayTime.date(of: now)
+        let report = try await seed(store: parts(database: context.requireDatabase()).store, data: data, today: today,
+                                    weeks: moduleOptions.weeksAhead, now: now)
+        let last = today.adding(days: moduleOptions.weeksAhead * 7 - 1)
+        return [
+            "inventory: \(data.stations.count) stations, \(data.timetable.count) weekly trains, "
+                + "\(data.coachTypes.count) coach types (\(report.referenceRowsChanged) rows changed)",
+            "inventory: trips \(today) to \(last): \(report.tripsCreated) new, \(report.tripsExisting) already there",
+        ]
+    }
+
+    /// Loads the reference data, then makes every trip of the weekly timetable leaving from `today` to
+    /// `weeks` weeks later that does not exist yet. Running it again changes nothing.
+    public static func seed(store: any InventoryStore, data: ReferenceData, today: LocalDate, weeks: Int, now: Date)
+        async throws -> SeedReport
+    {
+        let changed = try await store.save(data)
+        let dates = (0..<(weeks * 7)).map { today.adding(days: $0) }
+        let existing = try await store.existingTrips(today...dates.last!)
+        let stations = StationDirectory(try await store.stations())
+        let plans = TripPlanner.plan(try await store.timetable(), stations: stations, dates: dates)
+        var created = 0
+        for plan in plans where existing[plan.serviceDate]?.contains(plan.trainNumber) != true {
+            if try await store.create(plan, now: now) { created += 1 }
+        }
+        return SeedReport(referenceRowsChanged: changed, tripsCreated: created, tripsExisting: plans.count - created)
+    }
+}

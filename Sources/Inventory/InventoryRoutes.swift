@@ -1,0 +1,193 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import SetragKernel
+
+/// Inventory's public reads: the network, trip search, seat maps. Handlers stay thin; the rules live in
+/// `TripQuery` and `TripSearch`.
+struct InventoryRoutes: Sendable {
+    let search: TripSearch
+    let store: any InventoryStore
+    let now: @Sendable () -> Date
+
+    func register(on router: Router<AppContext>) {
+        router.get("/api/v1/stations") { _, _ in
+            async let stations = store.stations()
+            async let line = store.linePoints()
+            return JSONResponse(StationsJSON(stations: try await stations.map(StationJSON.init),
+                                             line: try await line.map { PointJSON(lat: $0.lat, lon: $0.lon) }),
+                                headers: [.cacheControl: "public, max-age=300"])
+        }
+        router.get("/api/v1/trips") { request, _ in
+            let parameters = request.uri.queryParameters
+            let now = now()
+            let query = try TripQuery.parse(
+                from: parameters.get("from"), to: parameters.get("to"), date: parameters.get("date"),
+                passengers: parameters.get("passengers"), stations: try await search.stations(),
+                today: RailwayTime.date(of: now))
+            return JSONResponse(TripSearchJSON(try await search.search(query, now: now)),
+                                headers: [.cacheControl: "no-store"])
+        }
+        router.get("/api/v1/trips/:tripId/seats") { request, context in
+            guard let id = context.parameters.get("tripId", as: Int.self), (1...Int(UInt32.max)).contains(id) else {
+                throw InventoryError.tripNotFound
+            }
+            let parameters = request.uri.queryParameters
+            let map = try await search.seatMap(tripID: id, from: parameters.get("from"), to: parameters.get("to"),
+                                               now: now())
+            return JSONResponse(SeatMapJSON(map), headers: [.cacheControl: "no-store"])
+        }
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"],
+                     body: .init(byteBuffer: ByteBuffer(string: InventoryOpenAPI.document)))
+        }
+    }
+}
+
+// MARK: JSON bodies (the shapes of InventoryOpenAPI)
+
+struct StationJSON: Encodable, Sendable {
+    let code: String
+    let name: String
+    let km: Double
+    let lat: Double
+    let lon: Double
+    let type: String
+    let coordQuality: String
+
+    init(_ station: Station) {
+        code = station.code
+        name = station.name
+        km = station.km
+        lat = station.lat
+        lon = station.lon
+        type = station.type
+        coordQuality = station.coordQuality
+    }
+}
+
+struct PointJSON: Encodable, Sendable {
+    let lat: Double
+    let lon: Double
+}
+
+struct StationsJSON: Encodable, Sendable {
+    let stations: [StationJSON]
+    let line: [PointJSON]
+}
+
+struct StationRefJSON: Encodable, Sendable {
+    let code: String
+    let name: String
+}
+
+struct TripSearchJSON: Encodable, Sendable {
+    struct ClassJSON: Encodable, Sendable {
+        let travelClass: String
+        let seatsFree: Int
+        let available: Bool
+        enum CodingKeys: String, CodingKey { case travelClass = "class", seatsFree, available }
+    }
+
+    struct TripJSON: Encodable, Sendable {
+        let id: Int
+        let trainNumber: Int
+        let service: String
+        let serviceDate: String
+        let departure: String
+        let arrival: String
+        let durationMinutes: Int
+        let classes: [ClassJSON]
+    }
+
+    let from: StationRefJSON
+    let to: StationRefJSON
+    let date: String
+    let passengers: Int
+    let trips: [TripJSON]
+    let nextDates: [String]
+
+    init(_ result: TripSearch.Result) {
+        let query = result.query
+        from = StationRefJSON(code: query.from.code, name: query.from.name)
+        to = StationRefJSON(code: query.to.code, name: query.to.name)
+        date = query.date.description
+        passengers = query.passengers
+        trips = result.offers.map { offer in
+            let trip = offer.departure
+            return TripJSON(
+                id: trip.tripID, trainNumber: trip.trainNumber, service: trip.service,
+                serviceDate: trip.serviceDate.description, departure: RailwayTime.iso8601(trip.departure),
+                arrival: RailwayTime.iso8601(trip.arrival),
+                durationMinutes: Int((trip.arrival.timeIntervalSince(trip.departure) / 60).rounded()),
+                classes: offer.classes.map {
+                    ClassJSON(travelClass: $0.code, seatsFree: $0.free, available: $0.free >= query.passengers)
+                })
+        }
+        nextDates = result.nextDates.map(\.description)
+    }
+}
+
+struct SeatMapJSON: Encodable, Sendable {
+    struct StopJSON: Encodable, Sendable {
+        let code: String
+        let name: String
+        let departure: String?
+        let arrival: String?
+    }
+
+    struct SeatJSON: Encodable, Sendable {
+        let number: Int
+        let row: Int
+        let column: Int
+        let position: String
+        let free: Bool
+    }
+
+    struct CoachJSON: Encodable, Sendable {
+        let number: Int
+        let type: String
+        let name: String
+        let kind: String
+        let travelClass: String?
+        let airConditioned: Bool
+        let layout: String?
+        let seats: [SeatJSON]
+        enum CodingKeys: String, CodingKey {
+            case number, type, name, kind, travelClass = "class", airConditioned, layout, seats
+        }
+    }
+
+    let tripId: Int
+    let trainNumber: Int
+    let service: String
+    let serviceDate: String
+    let status: String
+    let from: StopJSON
+    let to: StopJSON
+    let coaches: [CoachJSON]
+
+    init(_ map: TripSearch.SeatMap) {
+        let trip = map.trip
+        tripId = trip.id
+        trainNumber = trip.trainNumber
+        service = trip.service
+        serviceDate = trip.serviceDate.description
+        status = trip.status
+        func name(_ code: String) -> String { map.stations.byCode[code]?.name ?? code }
+        from = StopJSON(code: map.from.station, name: name(map.from.station),
+                        departure: map.from.departure.map(RailwayTime.iso8601), arrival: nil)
+        to = StopJSON(code: map.to.station, name: name(map.to.station), departure: nil,
+                      arrival: map.to.arrival.map(RailwayTime.iso8601))
+        coaches = trip.coaches.map { coach in
+            CoachJSON(
+                number: coach.position, type: coach.type.code, name: coach.type.name, kind: coach.type.kind.rawValue,
+                travelClass: coach.type.travelClass, airConditioned: coach.type.airConditioned,
+                layout: coach.type.abreast,
+                seats: coach.type.seats.map { seat in
+                    SeatJSON(number: seat.number, row: seat.row, column: seat.column, position: seat.position.rawValue,
+                             free: map.free.contains(SeatKey(coach: coach.position, seat: seat.number)))
+                })
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// A trip found by a search: when it leaves the boarding station and reaches the alighting one.
+public struct TripDeparture: Sendable, Equatable {
+    public var tripID: Int
+    public var trainNumber: Int
+    public var service: String
+    public var serviceDate: LocalDate
+    public var departure: Date
+    public var arrival: Date
+}
+
+/// A dated trip with its stops and its own copy of the consist.
+public struct TripRecord: Sendable, Equatable {
+    public struct Stop: Sendable, Equatable {
+        public var seq: Int
+        public var station: String
+        public var arrival: Date?
+        public var departure: Date?
+    }
+
+    public struct Coach: Sendable, Equatable {
+        /// Place in the train from the locomotive, 1 first: the coach number passengers see.
+        public var position: Int
+        public var type: CoachType
+    }
+
+    public var id: Int
+    public var trainNumber: Int
+    public var serviceDate: LocalDate
+    public var service: String
+    public var direction: String
+    public var status: String
+    public var stops: [Stop]
+    public var coaches: [Coach]
+}
+
+/// One seat of one trip.
+public struct SeatKey: Hashable, Sendable {
+    public var coach: Int
+    public var seat: Int
+    public init(coach: Int, seat: Int) {
+        self.coach = coach
+        self.seat = seat
+    }
+}
+
+/// What one `setrag seed` changed.
+public struct SeedReport: Sendable, Equatable {
+    /// Rows of reference data inserted, updated or deleted.
+    public var referenceRowsChanged: Int
+    public var tripsCreated: Int
+    public var tripsExisting: Int
+}
+
+/// Inventory's storage. The MySQL implementation is the one that runs; tests use it against the real server.
+///
+/// A seat-leg is free when it has no hold, or its hold has expired (`hold_expires_at <= now`); a hold without an
+/// expiry is a confirmed booking.
+public protocol InventoryStore: Sendable {
+    func stations() async throws -> [Station]
+    func linePoints() async throws -> [LinePoint]
+    /// Travel classes in display order (VIP first).
+    func travelClasses() async throws -> [TravelClass]
+    func timetable() async throws -> [TimetableTrain]
+
+    /// Scheduled trips leaving `from` within `window` and stopping at `to` afterwards, earliest first.
+    func departures(from: String, to: String, within window: Range<Date>) async throws -> [TripDeparture]
+    /// The first `limit` departure instants from `from` towards `to` at or after `after`.
+    func nextDepartures(from: String, to: String, after: Date, limit: Int) async throws -> [Date]
+    /// For each trip, each class it carries and the number of its seats free on every leg of `legs`.
+    func freeSeatsByClass(trips: [Int], legs: ClosedRange<Int>, now: Date) async throws -> [Int: [String: Int]]
+    func trip(id: Int) async throws -> TripRecord?
+    /// The seats of the trip free on every leg of `legs`.
+    func freeSeats(trip: Int, legs: ClosedRange<Int>, now: Date) async throws -> Set<SeatKey>
+
+    /// Loads reference data (idempotent); returns the number of rows it changed.
+    func save(_ data: ReferenceData) async throws -> Int
+    /// Train numbers of the trips already made for each date of `dates`.
+    func existingTrips(_ dates: ClosedRange<LocalDate>) async throws -> [LocalDate: Set<Int>]
+    /// Creates the trip, its stops, its copy of the consist and its seat-legs in one transaction; false when a
+    /// trip of that train and date exists already.
+    func create(_ trip: PlannedTrip, now: Date) async throws -> Bool
+}

@@ -1,0 +1,189 @@
+import SetragKernel
+
+/// The inventory database's schema, in order. Names are stable: never rename or edit one that has shipped.
+/// SQL that MySQL 8.4 and MariaDB 10.11 both accept; instants are UTC `DATETIME`s.
+enum InventoryMigrations {
+    static let table = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
+
+    static let all: [Migration] = [
+        Migration("inventory_0001_network", [
+            // seq: place along the line (1 = Owendo). km: the kilometre point (PK).
+            """
+            CREATE TABLE stations (
+                id SMALLINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                code CHAR(3) NOT NULL,
+                name VARCHAR(80) NOT NULL,
+                seq SMALLINT UNSIGNED NOT NULL,
+                km DECIMAL(7,3) NOT NULL,
+                lat DECIMAL(9,6) NOT NULL,
+                lon DECIMAL(9,6) NOT NULL,
+                type VARCHAR(16) NOT NULL,
+                coord_quality VARCHAR(16) NOT NULL,
+                UNIQUE KEY stations_code (code),
+                KEY stations_seq (seq)
+            ) \(table)
+            """,
+            // Leg n joins the stations of seq n and n + 1; seat inventory is counted per leg.
+            """
+            CREATE TABLE legs (
+                id TINYINT UNSIGNED NOT NULL PRIMARY KEY,
+                from_station_id SMALLINT UNSIGNED NOT NULL,
+                to_station_id SMALLINT UNSIGNED NOT NULL,
+                km DECIMAL(7,3) NOT NULL,
+                CONSTRAINT legs_from FOREIGN KEY (from_station_id) REFERENCES stations (id),
+                CONSTRAINT legs_to FOREIGN KEY (to_station_id) REFERENCES stations (id)
+            ) \(table)
+            """,
+            """
+            CREATE TABLE line_points (
+                seq SMALLINT UNSIGNED NOT NULL PRIMARY KEY,
+                lat DECIMAL(9,6) NOT NULL,
+                lon DECIMAL(9,6) NOT NULL,
+                note VARCHAR(80) NOT NULL DEFAULT ''
+            ) \(table)
+            """,
+        ]),
+        Migration("inventory_0002_rolling_stock", [
+            """
+            CREATE TABLE travel_classes (
+                code VARCHAR(8) NOT NULL PRIMARY KEY,
+                name VARCHAR(40) NOT NULL,
+                sort_order TINYINT UNSIGNED NOT NULL
+            ) \(table)
+            """,
+            // kind: seats, baggage (the baggage van) or bar; only seats coaches have a class and a seat map.
+            """
+            CREATE TABLE coach_types (
+                code VARCHAR(12) NOT NULL PRIMARY KEY,
+                name VARCHAR(80) NOT NULL,
+                kind VARCHAR(12) NOT NULL,
+                class_code VARCHAR(8) NULL,
+                air_conditioned BOOLEAN NOT NULL,
+                layout VARCHAR(16) NULL,
+                seat_count TINYINT UNSIGNED NOT NULL,
+                CONSTRAINT coach_types_class FOREIGN KEY (class_code) REFERENCES travel_classes (code)
+            ) \(table)
+            """,
+            """
+            CREATE TABLE coach_type_seats (
+                coach_type VARCHAR(12) NOT NULL,
+                seat_number TINYINT UNSIGNED NOT NULL,
+                seat_row TINYINT UNSIGNED NOT NULL,
+                seat_column TINYINT UNSIGNED NOT NULL,
+                seat_position VARCHAR(6) NOT NULL,
+                PRIMARY KEY (coach_type, seat_number),
+                CONSTRAINT coach_type_seats_type FOREIGN KEY (coach_type) REFERENCES coach_types (code)
+                    ON DELETE CASCADE
+            ) \(table)
+            """,
+            """
+            CREATE TABLE services (
+                code VARCHAR(16) NOT NULL PRIMARY KEY,
+                name VARCHAR(40) NOT NULL
+            ) \(table)
+            """,
+            // The consist a service's trains get when they are generated (coach_position 1 = next to the locomotive).
+            """
+            CREATE TABLE consist_coaches (
+                service VARCHAR(16) NOT NULL,
+                coach_position TINYINT UNSIGNED NOT NULL,
+                coach_type VARCHAR(12) NOT NULL,
+                PRIMARY KEY (service, coach_position),
+                CONSTRAINT consist_coaches_service FOREIGN KEY (service) REFERENCES services (code) ON DELETE CASCADE,
+                CONSTRAINT consist_coaches_type FOREIGN KEY (coach_type) REFERENCES coach_types (code)
+            ) \(table)
+            """,
+        ]),
+        Migration("inventory_0003_timetable", [
+            // weekday: ISO day the train leaves its first stop (1 = Monday).
+            """
+            CREATE TABLE timetable_trains (
+                train_number SMALLINT UNSIGNED NOT NULL PRIMARY KEY,
+                service VARCHAR(16) NOT NULL,
+                direction VARCHAR(16) NOT NULL,
+                weekday TINYINT UNSIGNED NOT NULL,
+                CONSTRAINT timetable_trains_service FOREIGN KEY (service) REFERENCES services (code)
+            ) \(table)
+            """,
+            // Local times; *_day counts the days after the departure day (overnight trains).
+            """
+            CREATE TABLE timetable_stops (
+                train_number SMALLINT UNSIGNED NOT NULL,
+                seq TINYINT UNSIGNED NOT NULL,
+                station_id SMALLINT UNSIGNED NOT NULL,
+                arrival TIME NULL,
+                arrival_day TINYINT UNSIGNED NULL,
+                departure TIME NULL,
+                departure_day TINYINT UNSIGNED NULL,
+                PRIMARY KEY (train_number, seq),
+                CONSTRAINT timetable_stops_train FOREIGN KEY (train_number) REFERENCES timetable_trains (train_number)
+                    ON DELETE CASCADE,
+                CONSTRAINT timetable_stops_station FOREIGN KEY (station_id) REFERENCES stations (id)
+            ) \(table)
+            """,
+        ]),
+        Migration("inventory_0004_trips", [
+            // One row per train and local service date (the day it leaves its first stop). Instants in UTC.
+            // first_leg..last_leg: the legs of the line the trip covers.
+            """
+            CREATE TABLE trips (
+                id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                train_number SMALLINT UNSIGNED NOT NULL,
+                service_date DATE NOT NULL,
+                service VARCHAR(16) NOT NULL,
+                direction VARCHAR(16) NOT NULL,
+                status VARCHAR(12) NOT NULL DEFAULT 'scheduled',
+                first_leg TINYINT UNSIGNED NOT NULL,
+                last_leg TINYINT UNSIGNED NOT NULL,
+                departs_at DATETIME NOT NULL,
+                arrives_at DATETIME NOT NULL,
+                created_at DATETIME(6) NOT NULL,
+                UNIQUE KEY trips_train_date (train_number, service_date),
+                KEY trips_date (service_date),
+                CONSTRAINT trips_status CHECK (status IN ('scheduled', 'cancelled'))
+            ) \(table)
+            """,
+            """
+            CREATE TABLE trip_stops (
+                trip_id INT UNSIGNED NOT NULL,
+                seq TINYINT UNSIGNED NOT NULL,
+                station_id SMALLINT UNSIGNED NOT NULL,
+                arrival_at DATETIME NULL,
+                departure_at DATETIME NULL,
+                PRIMARY KEY (trip_id, seq),
+                KEY trip_stops_departure (station_id, departure_at),
+                CONSTRAINT trip_stops_trip FOREIGN KEY (trip_id) REFERENCES trips (id) ON DELETE CASCADE,
+                CONSTRAINT trip_stops_station FOREIGN KEY (station_id) REFERENCES stations (id)
+            ) \(table)
+            """,
+            // The trip's own copy of its consist, so that it can change without touching the service's.
+            """
+            CREATE TABLE trip_coaches (
+                trip_id INT UNSIGNED NOT NULL,
+                coach_position TINYINT UNSIGNED NOT NULL,
+                coach_type VARCHAR(12) NOT NULL,
+                PRIMARY KEY (trip_id, coach_position),
+                CONSTRAINT trip_coaches_trip FOREIGN KEY (trip_id) REFERENCES trips (id) ON DELETE CASCADE,
+                CONSTRAINT trip_coaches_type FOREIGN KEY (coach_type) REFERENCES coach_types (code)
+            ) \(table)
+            """,
+            // The seat-leg inventory: one row per seat of the trip and leg it covers. A row is free when hold_id is
+            // NULL or its hold has expired (hold_expires_at <= now); a hold with no expiry is a confirmed booking.
+            // Taking seats is one conditional UPDATE over (trip, coach, seats, legs) whose affected-row count must
+            // equal seats x legs, or the transaction is rolled back. The primary key keeps a seat's legs together.
+            """
+            CREATE TABLE seat_legs (
+                trip_id INT UNSIGNED NOT NULL,
+                coach_position TINYINT UNSIGNED NOT NULL,
+                seat_number TINYINT UNSIGNED NOT NULL,
+                leg_id TINYINT UNSIGNED NOT NULL,
+                hold_id BIGINT UNSIGNED NULL,
+                hold_expires_at DATETIME NULL,
+                PRIMARY KEY (trip_id, coach_position, seat_number, leg_id),
+                CONSTRAINT seat_legs_coach FOREIGN KEY (trip_id, coach_position)
+                    REFERENCES trip_coaches (trip_id, coach_position) ON DELETE CASCADE
+            ) \(table)
+            """,
+        ]),
+    ]
+}

@@ -1,0 +1,156 @@
+import Foundation
+import SetragKernel
+
+/// A checked trip search: two different stations, a travel date from today on, 1 to 9 passengers.
+public struct TripQuery: Sendable, Equatable {
+    public static let passengers = 1...9
+
+    public var from: Station
+    public var to: Station
+    /// The local date the passengers leave `from`.
+    public var date: LocalDate
+    public var passengers: Int
+
+    /// Every problem of the raw parameters at once.
+    public static func parse(from: String?, to: String?, date: String?, passengers: String?,
+                             stations: StationDirectory, today: LocalDate) throws(InventoryError) -> TripQuery
+    {
+        var errors: [Problem.FieldError] = []
+        let origin = station(from, field: "from", stations: stations, errors: &errors)
+        let destination = station(to, field: "to", stations: stations, errors: &errors)
+        if let origin, let destination, origin.code == destination.code {
+            errors.append(.init(field: "to", code: "same-station", message: "from and to are the same station"))
+        }
+        var day: LocalDate?
+        if let date, !date.isEmpty {
+            day = LocalDate(iso: date)
+            if day == nil {
+                errors.append(.init(field: "date", code: "invalid-date", message: "a date that exists, as YYYY-MM-DD"))
+            } else if day! < today {
+                errors.append(.init(field: "date", code: "past-date",
+                                    message: "the date has passed (today is \(today))"))
+            }
+        } else {
+            errors.append(.init(field: "date", code: "required"))
+        }
+        var count = 1
+        if let passengers {
+            if let value = Int(passengers), Self.passengers.contains(value) {
+                count = value
+            } else {
+                errors.append(.init(field: "passengers", code: "out-of-range", message: "a whole number from 1 to 9"))
+            }
+        }
+        guard errors.isEmpty, let origin, let destination, let day else { throw .invalidQuery(errors) }
+        return TripQuery(from: origin, to: destination, date: day, passengers: count)
+    }
+
+    static func station(_ text: String?, field: String, stations: StationDirectory,
+                        errors: inout [Problem.FieldError]) -> Station? {
+        guard let text, !text.isEmpty else {
+            errors.append(.init(field: field, code: "required"))
+            return nil
+        }
+        guard let station = stations.find(text) else {
+            errors.append(.init(field: field, code: "unknown-station",
+                                message: "no station has this code or name: \(text.prefix(40))"))
+            return nil
+        }
+        return station
+    }
+}
+
+/// Trip search and seat maps over the store: the rules, without HTTP.
+public struct TripSearch: Sendable {
+    public struct ClassSeats: Sendable, Equatable {
+        public var code: String
+        public var free: Int
+    }
+
+    public struct Offer: Sendable, Equatable {
+        public var departure: TripDeparture
+        /// Each class the trip carries, in display order, with its seats free on every leg of the journey.
+        public var classes: [ClassSeats]
+    }
+
+    public struct Result: Sendable, Equatable {
+        public var query: TripQuery
+        public var offers: [Offer]
+        /// When no trip leaves that day: the next dates (up to 3) on which one does.
+        public var nextDates: [LocalDate]
+    }
+
+    public struct SeatMap: Sendable {
+        public var trip: TripRecord
+        public var from: TripRecord.Stop
+        public var to: TripRecord.Stop
+        public var stations: StationDirectory
+        public var free: Set<SeatKey>
+    }
+
+    public static let nextDateCount = 3
+
+    let store: any InventoryStore
+
+    public init(store: any InventoryStore) { self.store = store }
+
+    public func stations() async throws -> StationDirectory { StationDirectory(try await store.stations()) }
+
+    public func search(_ query: TripQuery, now: Date) async throws -> Result {
+        let day = RailwayTime.day(query.date)
+        let departures = try await store.departures(from: query.from.code, to: query.to.code, within: day)
+        let legs = StationDirectory.legs(between: query.from, and: query.to)
+        let free = try await store.freeSeatsByClass(trips: departures.map(\.tripID), legs: legs, now: now)
+        let order = try await store.travelClasses().map(\.code)
+        let offers = departures.map { departure in
+            let counts = free[departure.tripID] ?? [:]
+            let rank = { (code: String) in order.firstIndex(of: code) ?? order.count }
+            let classes = counts.keys.sorted { (rank($0), $0) < (rank($1), $1) }
+            return Offer(departure: departure, classes: classes.map { ClassSeats(code: $0, free: counts[$0]!) })
+        }
+        var nextDates: [LocalDate] = []
+        if offers.isEmpty {
+            // At most two trains a day leave a station one way: 4 per wanted date is plenty.
+            let instants = try await store.nextDepartures(from: query.from.code, to: query.to.code,
+                                                          after: day.upperBound, limit: Self.nextDateCount * 4)
+            for date in instants.map(RailwayTime.date(of:)) where !nextDates.contains(date) {
+                guard nextDates.count < Self.nextDateCount else { break }
+                nextDates.append(date)
+            }
+        }
+        return Result(query: query, offers: offers, nextDates: nextDates)
+    }
+
+    /// The trip's coaches and which seats are free on every leg from `from` to `to` (by default its whole run).
+    public func seatMap(tripID: Int, from: String?, to: String?, now: Date) async throws -> SeatMap {
+        guard let trip = try await store.trip(id: tripID) else { throw InventoryError.tripNotFound }
+        let stations = try await self.stations()
+        var errors: [Problem.FieldError] = []
+        func stop(_ text: String?, field: String, default fallback: TripRecord.Stop) -> TripRecord.Stop? {
+            guard let text else { return fallback }
+            guard let station = TripQuery.station(text, field: field, stations: stations, errors: &errors) else {
+                return nil
+            }
+            guard let stop = trip.stops.first(where: { $0.station == station.code }) else {
+                errors.append(.init(field: field, code: "not-a-stop",
+                                    message: "train \(trip.trainNumber) does not stop at \(station.name)"))
+                return nil
+            }
+            return stop
+        }
+        guard let first = trip.stops.first, let last = trip.stops.last else { throw InventoryError.tripNotFound }
+        let origin = stop(from, field: "from", default: first)
+        let destination = stop(to, field: "to", default: last)
+        if let origin, let destination, origin.seq >= destination.seq {
+            errors.append(.init(
+                field: "to", code: "wrong-order",
+                message: "train \(trip.trainNumber) does not go from \(origin.station) to \(destination.station)"))
+        }
+        guard errors.isEmpty, let origin, let destination,
+              let a = stations.byCode[origin.station], let b = stations.byCode[destination.station] else {
+            throw InventoryError.invalidQuery(errors)
+        }
+        let free = try await store.freeSeats(trip: trip.id, legs: StationDirectory.legs(between: a, and: b), now: now)
+        return SeatMap(trip: trip, from: origin, to: destination, stations: stations, free: free)
+    }
+}
