@@ -10,22 +10,28 @@ import SetragMySQL
 ///
 /// Settings (read by `seed`): `inventory.data_dir` (the reference data: `domain/stations.csv`, `domain/line.csv`,
 /// `domain/timetable.csv` and `rolling-stock.json`; default `data`, relative to the working directory),
-/// `inventory.weeks_ahead` (weeks of dated trips `seed` makes from today in Africa/Libreville, default 8).
+/// `inventory.weeks_ahead` (weeks of dated trips `seed` makes from today in Africa/Libreville, default 8);
+/// (read by `serve`) `inventory.hold_minutes` (how long a seat hold lasts, default 15),
+/// `inventory.hold_sweep_seconds` (how often expired holds are released, default 30).
 public enum InventoryModule {
     public static let definition = ModuleDefinition(
         name: "inventory", needs: [.database], migrations: InventoryMigrations.all, seed: seed
     ) { settings in
-        _ = Options(settings)
-        return { context in try await start(context) }
+        let options = Options(settings)
+        return { context in try await start(context, options: options) }
     }
 
     public struct Options: Sendable {
         public var dataDirectory: URL
         public var weeksAhead: Int
+        public var holdMinutes: Int
+        public var holdSweepSeconds: Int
 
         public init(_ settings: Settings) {
             dataDirectory = URL(fileURLWithPath: settings.string("inventory.data_dir", default: "data"))
             weeksAhead = settings.int("inventory.weeks_ahead", default: 8, range: 1...104)
+            holdMinutes = settings.int("inventory.hold_minutes", default: 15, range: 1...60)
+            holdSweepSeconds = settings.int("inventory.hold_sweep_seconds", default: 30, range: 1...3600)
         }
     }
 
@@ -33,23 +39,28 @@ public enum InventoryModule {
     public struct Parts: Sendable {
         public let store: any InventoryStore
         public let search: TripSearch
+        public let holds: HoldService
     }
 
-    public static func parts(database: any MySQLDatabase) -> Parts {
+    public static func parts(database: any MySQLDatabase, holdMinutes: Int = 15) -> Parts {
         let store = MySQLInventoryStore(database: database)
-        return Parts(store: store, search: TripSearch(store: store))
+        let search = TripSearch(store: store)
+        return Parts(store: store, search: search,
+                     holds: HoldService(store: store, search: search, defaultTTL: holdMinutes * 60))
     }
 
     public static func buildRouter(parts: Parts, context: ModuleContext,
                                    now: @escaping @Sendable () -> Date = { Date() }) -> Router<AppContext> {
         let router = ServiceHTTP.router(context)
-        InventoryRoutes(search: parts.search, store: parts.store, now: now).register(on: router)
+        InventoryRoutes(search: parts.search, store: parts.store, holds: parts.holds, now: now).register(on: router)
         return router
     }
 
-    static func start(_ context: ModuleContext) async throws -> [any Service] {
-        let router = buildRouter(parts: parts(database: context.requireDatabase()), context: context)
+    static func start(_ context: ModuleContext, options: Options) async throws -> [any Service] {
+        let parts = parts(database: context.requireDatabase(), holdMinutes: options.holdMinutes)
+        let router = buildRouter(parts: parts, context: context)
         return [
+            HoldSweeper(store: parts.store, interval: .seconds(options.holdSweepSeconds), logger: context.logger),
             ServiceHTTP.application(name: "inventory", router: router, address: context.endpoints.listen["inventory"]!,
                                     kernel: context.kernel, logger: context.logger),
         ]
@@ -87,5 +98,27 @@ public enum InventoryModule {
             if try await store.create(plan, now: now) { created += 1 }
         }
         return SeedReport(referenceRowsChanged: changed, tripsCreated: created, tripsExisting: plans.count - created)
+    }
+}
+
+/// Releases the seats of holds past their expiry, every `interval`. Seats of an expired hold are free for others
+/// as soon as it expires (every seat-leg query compares the expiry with now); this also marks the hold expired.
+struct HoldSweeper: Service {
+    let store: any InventoryStore
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let expired = try await store.expireHolds(now: Date(), limit: 500)
+                    if expired > 0 { logger.info("holds expired", metadata: ["count": "\(expired)"]) }
+                } catch {
+                    logger.warning("expiring holds failed", metadata: ["error": "\(error)"])
+                }
+                try await Task.sleep(for: interval)
+            }
+        }
     }
 }

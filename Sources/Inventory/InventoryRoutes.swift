@@ -8,6 +8,7 @@ import SetragKernel
 struct InventoryRoutes: Sendable {
     let search: TripSearch
     let store: any InventoryStore
+    let holds: HoldService
     let now: @Sendable () -> Date
 
     func register(on router: Router<AppContext>) {
@@ -37,10 +38,66 @@ struct InventoryRoutes: Sendable {
                                                now: now())
             return JSONResponse(SeatMapJSON(map), headers: [.cacheControl: "no-store"])
         }
+        registerHolds(on: router)
         router.get("/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(string: InventoryOpenAPI.document)))
         }
+    }
+
+    /// Seat holds, for the booking service: on inventory's own port only (the gateway never routes `/internal`).
+    func registerHolds(on router: Router<AppContext>) {
+        router.post("/internal/holds") { request, context in
+            let body = try await request.decodeJSON(as: HoldRequest.self, context: context)
+            let hold = try await holds.hold(body, now: now())
+            return JSONResponse(HoldJSON(hold), status: .created,
+                                headers: [.location: "/internal/holds/\(hold.id)", .cacheControl: "no-store"])
+        }
+        router.get("/internal/holds/:id") { _, context in
+            guard let hold = try await store.hold(id: try Self.holdID(context)) else { throw InventoryError.holdNotFound }
+            return JSONResponse(HoldJSON(hold), headers: [.cacheControl: "no-store"])
+        }
+        router.post("/internal/holds/:id/confirm") { _, context in
+            JSONResponse(HoldJSON(try await holds.confirm(id: try Self.holdID(context), now: now())))
+        }
+        router.post("/internal/holds/:id/release") { _, context in
+            guard let hold = try await store.release(hold: try Self.holdID(context), now: now()) else {
+                throw InventoryError.holdNotFound
+            }
+            return JSONResponse(HoldJSON(hold))
+        }
+    }
+
+    static func holdID(_ context: AppContext) throws -> Int {
+        guard let id = context.parameters.get("id", as: Int.self), id > 0 else { throw InventoryError.holdNotFound }
+        return id
+    }
+}
+
+struct HoldJSON: Encodable, Sendable {
+    struct SeatJSON: Encodable, Sendable {
+        let coach: Int
+        let seat: Int
+    }
+
+    let id: Int
+    let tripId: Int
+    let from: String
+    let to: String
+    let reference: String
+    let status: String
+    let expiresAt: String
+    let seats: [SeatJSON]
+
+    init(_ hold: HoldRecord) {
+        id = hold.id
+        tripId = hold.tripID
+        from = hold.from
+        to = hold.to
+        reference = hold.reference
+        status = hold.status.rawValue
+        expiresAt = RailwayTime.iso8601(hold.expiresAt)
+        seats = hold.seats.map { SeatJSON(coach: $0.coach, seat: $0.seat) }
     }
 }
 

@@ -81,4 +81,17 @@ public protocol InventoryStore: Sendable {
     /// Creates the trip, its stops, its copy of the consist and its seat-legs in one transaction; false when a
     /// trip of that train and date exists already.
     func create(_ trip: PlannedTrip, now: Date) async throws -> Bool
+
+    /// Takes `seats` on every leg of `legs` until `expiresAt`, all or none: one conditional write whose affected-row
+    /// count proves every seat-leg was free.
+    func claim(trip: Int, from: String, to: String, legs: ClosedRange<Int>, seats: [SeatKey], reference: String,
+               expiresAt: Date, now: Date) async throws -> SeatClaim
+    func hold(id: Int) async throws -> HoldRecord?
+    /// Sells a hold's seats (idempotent); an expired hold takes them again when they are still free. Nil: no hold.
+    func confirm(hold id: Int, now: Date) async throws -> SeatClaim?
+    /// Frees a hold's seats, whatever its state (a cancelled booking releases sold seats too). Nil: no hold.
+    func release(hold id: Int, now: Date) async throws -> HoldRecord?
+    /// Marks holds past their expiry as expired and frees their seat-legs, at most `limit` at a time; returns how
+    /// many it expired.
+    func expireHolds(now: Date, limit: Int) async throws -> Int
 }

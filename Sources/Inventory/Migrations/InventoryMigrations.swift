@@ -185,5 +185,40 @@ enum InventoryMigrations {
             ) \(table)
             """,
         ]),
+        Migration("inventory_0005_holds", [
+            // A hold takes seats of one trip over the legs of one journey (first_leg..last_leg) for a caller's
+            // reference (a booking). status: held (until expires_at), confirmed (sold: no expiry), released,
+            // expired. Its seat-legs carry its id in seat_legs.hold_id.
+            """
+            CREATE TABLE holds (
+                id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                trip_id INT UNSIGNED NOT NULL,
+                from_station CHAR(3) NOT NULL,
+                to_station CHAR(3) NOT NULL,
+                first_leg TINYINT UNSIGNED NOT NULL,
+                last_leg TINYINT UNSIGNED NOT NULL,
+                reference VARCHAR(64) NOT NULL,
+                status VARCHAR(12) NOT NULL,
+                expires_at DATETIME NOT NULL,
+                created_at DATETIME(6) NOT NULL,
+                updated_at DATETIME(6) NOT NULL,
+                KEY holds_due (status, expires_at),
+                KEY holds_trip (trip_id),
+                CONSTRAINT holds_trip FOREIGN KEY (trip_id) REFERENCES trips (id),
+                CONSTRAINT holds_status CHECK (status IN ('held', 'confirmed', 'released', 'expired'))
+            ) \(table)
+            """,
+            """
+            CREATE TABLE hold_seats (
+                hold_id BIGINT UNSIGNED NOT NULL,
+                coach_position TINYINT UNSIGNED NOT NULL,
+                seat_number TINYINT UNSIGNED NOT NULL,
+                PRIMARY KEY (hold_id, coach_position, seat_number),
+                CONSTRAINT hold_seats_hold FOREIGN KEY (hold_id) REFERENCES holds (id) ON DELETE CASCADE
+            ) \(table)
+            """,
+            // Releasing or expiring a hold finds its seat-legs by hold id.
+            "CREATE INDEX seat_legs_hold ON seat_legs (hold_id)",
+        ]),
     ]
 }
