@@ -93,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "setrag",
             dependencies: services.map { .byName(name: $0) } + [
-                "SetragKernel", product("ArgumentParser", "swift-argument-parser"),
+                "SetragKernel", "PaymentsSimulator", product("ArgumentParser", "swift-argument-parser"),
             ],
             swiftSettings: settings
         ),
@@ -110,5 +110,15 @@ let package = Package(
         libraryTests("SetragMQTT", logging),
         libraryTests("SetragKernel", product("HummingbirdTesting", "hummingbird")),
         libraryTests("SetragEvents"),
+        // Simulators of outside systems (tools for tests and development, not platform services).
+        .target(
+            name: "PaymentsSimulator",
+            dependencies: ["SetragKernel", hummingbird, logging, nio, product("Crypto", "swift-crypto"),
+                           product("AsyncHTTPClient", "async-http-client"),
+                           product("ServiceLifecycle", "swift-service-lifecycle")],
+            swiftSettings: settings
+        ),
+        libraryTests("PaymentsSimulator", product("HummingbirdTesting", "hummingbird"),
+                     product("AsyncHTTPClient", "async-http-client"), product("Crypto", "swift-crypto")),
     ]
 )

@@ -139,3 +139,36 @@ def test_demo_data_is_refused_in_production():
                             env=env(SETRAG_ENVIRONMENT="production"))
     assert result.returncode != 0
     assert "never" in result.stderr and "production" in result.stderr
+
+
+def test_payment_simulator_needs_its_secrets_and_stops_on_sigterm():
+    bare = {k: v for k, v in os.environ.items() if not k.startswith("SETRAG_EBILLING_")}
+    missing = subprocess.run([BIN, "simulate", "ebilling", "--port", "0", "--callback-url",
+                              "http://127.0.0.1:9/callbacks"], capture_output=True, text=True, timeout=60, env=bare)
+    assert missing.returncode == 2, missing.stderr
+    for name in ("SETRAG_EBILLING_USERNAME", "SETRAG_EBILLING_SHARED_KEY", "SETRAG_EBILLING_CALLBACK_SECRET"):
+        assert name in missing.stderr, missing.stderr
+
+    port = free_port()
+    process = subprocess.Popen(
+        [BIN, "simulate", "ebilling", "--port", str(port), "--callback-url", "http://127.0.0.1:9/callbacks"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=dict(bare, SETRAG_EBILLING_USERNAME="merchant", SETRAG_EBILLING_SHARED_KEY="k" * 24,
+                 SETRAG_EBILLING_CALLBACK_SECRET="s" * 32))
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.1)
+        else:
+            pytest.fail("the simulator never answered: " + process.stderr.read()[-2000:])
+        # The merchant API wants the merchant's credentials.
+        assert requests.get(f"http://127.0.0.1:{port}/api/v1/merchant/e_bills/1", timeout=5).status_code == 401
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
