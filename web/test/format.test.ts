@@ -1,13 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  addDays,
+  daysBetween,
   formatDate,
   formatDateTime,
+  formatDayDate,
+  formatDuration,
+  formatIsoDate,
   formatMoneyXAF,
   formatPhone,
   formatTime,
+  isIsoDate,
   isValidEmail,
+  localIsoDate,
   normalizeGabonPhone,
+  todayInLibreville,
 } from '../src/lib/format';
 
 // Intl separates French thousands with a narrow no-break space; compare with plain spaces.
@@ -48,6 +56,51 @@ describe('dates in Libreville time (UTC+1)', () => {
   it('returns an empty string for an invalid instant', () => {
     assert.equal(formatDate('not a date'), '');
     assert.equal(formatDateTime('', 'fr'), '');
+  });
+});
+
+describe('calendar dates in Libreville', () => {
+  it('is already tomorrow in Libreville at 23:30 UTC', () => {
+    assert.equal(localIsoDate('2026-11-22T23:30:00Z'), '2026-11-23');
+    assert.equal(todayInLibreville(new Date('2026-11-22T22:59:00Z')), '2026-11-22');
+    assert.equal(todayInLibreville(new Date('2026-11-22T23:00:00Z')), '2026-11-23');
+    assert.equal(localIsoDate('nonsense'), '');
+  });
+  it('knows which dates exist and counts days across months and years', () => {
+    assert.ok(isIsoDate('2028-02-29'));
+    assert.ok(!isIsoDate('2027-02-29'));
+    assert.ok(!isIsoDate('2026-11-31'));
+    assert.ok(!isIsoDate('24/11/2026'));
+    assert.equal(addDays('2026-12-31', 1), '2027-01-01');
+    assert.equal(addDays('2026-03-01', -1), '2026-02-28');
+    assert.equal(addDays('bad', 1), '');
+  });
+  it('writes a date dd/mm/yyyy, with its weekday in each language', () => {
+    assert.equal(formatIsoDate('2026-11-24'), '24/11/2026');
+    assert.equal(formatIsoDate('2026-13-01'), '2026-13-01');
+    assert.equal(formatDayDate('2026-11-24', 'fr'), 'mardi 24/11/2026');
+    assert.equal(formatDayDate('2026-11-24', 'en'), 'Tuesday 24/11/2026');
+  });
+  it('tells an arrival the next day from one the same day, in local time', () => {
+    assert.equal(daysBetween('2026-11-24T12:30:00+01:00', '2026-11-25T01:49:00+01:00'), 1);
+    assert.equal(daysBetween('2026-11-24T12:30:00+01:00', '2026-11-24T23:59:00+01:00'), 0);
+    // 23:30 UTC is already the next day in Libreville.
+    assert.equal(daysBetween('2026-11-24T12:00:00Z', '2026-11-24T23:30:00Z'), 1);
+    assert.equal(daysBetween('2026-12-31T20:00:00+01:00', '2027-01-02T08:00:00+01:00'), 2);
+  });
+});
+
+describe('formatDuration', () => {
+  it('writes hours and two-digit minutes: 13 h 05', () => {
+    assert.equal(formatDuration(785, 'fr'), '13 h 05');
+    assert.equal(formatDuration(799, 'fr'), '13 h 19');
+    assert.equal(formatDuration(120, 'fr'), '2 h 00');
+    assert.equal(formatDuration(785, 'en'), '13 h 05 min');
+  });
+  it('writes minutes alone under an hour', () => {
+    assert.equal(formatDuration(45, 'fr'), '45 min');
+    assert.equal(formatDuration(45, 'en'), '45 min');
+    assert.equal(formatDuration(0, 'fr'), '0 min');
   });
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { accessTo, hasArea } from '../src/app/roles';
 import { safeReturnTo, signInHref } from '../src/lib/auth';
-import { normalizePath } from '../src/lib/router';
+import { normalizePath, toQueryString } from '../src/lib/router';
 
 describe('signInHref', () => {
   it('sends the browser to the gateway sign-in with a way back', () => {
@@ -24,6 +24,16 @@ describe('normalizePath', () => {
     assert.equal(normalizePath('/'), '/');
     assert.equal(normalizePath('//'), '/');
     assert.equal(normalizePath(''), '/');
+  });
+});
+
+describe('toQueryString', () => {
+  it('keeps the given order, leaves out empty values, and keeps list commas readable', () => {
+    assert.equal(
+      toQueryString({ from: 'OWE', to: 'La Lopé', class: null, seats: '3-14,3-15', note: '', n: 2, x: undefined }),
+      'from=OWE&to=La%20Lop%C3%A9&seats=3-14,3-15&n=2',
+    );
+    assert.equal(toQueryString({ q: 'a&b=c' }), 'q=a%26b%3Dc');
   });
 });
 

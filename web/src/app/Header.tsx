@@ -42,6 +42,9 @@ export function Header({ path, here, session }: Props) {
             <NavLink to="/" path={path}>
               {t('app.nav.home')}
             </NavLink>
+            <NavLink to="/trips" path={path}>
+              {t('app.nav.trips')}
+            </NavLink>
             {session.status === 'signed-in' ? (
               <NavLink to="/profile" path={path}>
                 {t('app.nav.profile')}

@@ -4,16 +4,33 @@ import { ProfilePage, SignUpPage, refreshSession, type Session } from '../featur
 import { AgentArea } from '../features/agent';
 import { HomePage } from '../features/home';
 import { ProArea } from '../features/pro';
+import { BookPage, SeatMapPage, TripSearchPanel, TripsPage } from '../features/trips';
 import { normalizePath } from '../lib/router';
 import { accessTo } from './roles';
 import { NotFoundPage } from './NotFoundPage';
 
 const retry = () => void refreshSession();
 
+/** `/trips/42/seats`, `/trips/42/book`: a page of one trip. */
+const TRIP_PAGE = /^\/trips\/([1-9]\d{0,9})\/(seats|book)$/;
+
 export function renderRoute(path: string, session: Session): ReactElement {
-  switch (normalizePath(path)) {
+  const normalized = normalizePath(path);
+  const tripPage = TRIP_PAGE.exec(normalized);
+  if (tripPage) {
+    const tripId = Number(tripPage[1]);
+    return tripPage[2] === 'seats' ? <SeatMapPage tripId={tripId} /> : <BookPage tripId={tripId} />;
+  }
+  switch (normalized) {
     case '/':
-      return <HomePage displayName={session.status === 'signed-in' ? session.user.displayName : null} />;
+      return (
+        <HomePage
+          displayName={session.status === 'signed-in' ? session.user.displayName : null}
+          search={<TripSearchPanel />}
+        />
+      );
+    case '/trips':
+      return <TripsPage />;
     case '/signup':
       return <SignUpPage session={session} />;
     case '/profile':

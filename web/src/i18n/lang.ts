@@ -28,3 +28,11 @@ export function initialLang(stored: string | null, cookies: string): Lang {
 export function langCookie(lang: Lang, secure: boolean): string {
   return `${LANG_COOKIE}=${lang}; Path=/; SameSite=Lax; Max-Age=31536000${secure ? '; Secure' : ''}`;
 }
+
+/**
+ * Whether a count takes the singular: French says "0 place, 1 place, 2 places", English "0 seats, 1 seat".
+ * (Keys carry no plural suffixes: the caller picks between its `…One` and `…Many` keys with this.)
+ */
+export function isSingular(count: number, lang: Lang): boolean {
+  return lang === 'fr' ? Math.abs(count) < 2 : count === 1;
+}

@@ -5,12 +5,14 @@ import frAgent from './fr/agent.json';
 import frApp from './fr/app.json';
 import frHome from './fr/home.json';
 import frPro from './fr/pro.json';
+import frTrips from './fr/trips.json';
 import frUi from './fr/ui.json';
 import enAccount from './en/account.json';
 import enAgent from './en/agent.json';
 import enApp from './en/app.json';
 import enHome from './en/home.json';
 import enPro from './en/pro.json';
+import enTrips from './en/trips.json';
 import enUi from './en/ui.json';
 import type { Lang } from './lang';
 
@@ -20,6 +22,7 @@ export const fr = {
   app: frApp,
   home: frHome,
   pro: frPro,
+  trips: frTrips,
   ui: frUi,
 };
 
@@ -31,6 +34,7 @@ export const en: Messages = {
   app: enApp,
   home: enHome,
   pro: enPro,
+  trips: enTrips,
   ui: enUi,
 };
 

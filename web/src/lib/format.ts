@@ -57,6 +57,75 @@ export function formatDateTime(instant: Date | string | number, lang: Lang): str
   return date ? `${date} ${formatTime(instant, lang)}` : '';
 }
 
+/** The Libreville calendar date of an instant, as `YYYY-MM-DD`; '' for an invalid instant. */
+export function localIsoDate(instant: Date | string | number): string {
+  const p = localParts(instant);
+  return p ? `${p.year}-${p.month}-${p.day}` : '';
+}
+
+/** Today in Libreville, as `YYYY-MM-DD` (what the railway calls today, wherever the phone thinks it is). */
+export function todayInLibreville(now: Date = new Date()): string {
+  return localIsoDate(now);
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** The UTC midnight of a calendar date `YYYY-MM-DD` that exists (no 31/02), or null. */
+function calendarDay(iso: string): Date | null {
+  const match = ISO_DATE.exec(iso);
+  if (!match) return null;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+    ? date
+    : null;
+}
+
+/** Whether the text is a calendar date `YYYY-MM-DD` that exists. */
+export function isIsoDate(text: string): boolean {
+  return calendarDay(text) !== null;
+}
+
+/** `YYYY-MM-DD` plus `days` (negative to go back); '' for an invalid date. */
+export function addDays(iso: string, days: number): string {
+  const date = calendarDay(iso);
+  if (!date) return '';
+  date.setUTCDate(date.getUTCDate() + days);
+  return date.toISOString().slice(0, 10);
+}
+
+/** A calendar date `YYYY-MM-DD` as `dd/mm/yyyy`; the text unchanged when it is not such a date. */
+export function formatIsoDate(iso: string): string {
+  return calendarDay(iso) ? `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}` : iso;
+}
+
+const weekdays: Record<Lang, Intl.DateTimeFormat> = {
+  fr: new Intl.DateTimeFormat('fr-FR', { weekday: 'long', timeZone: 'UTC' }),
+  en: new Intl.DateTimeFormat('en-GB', { weekday: 'long', timeZone: 'UTC' }),
+};
+
+/** A calendar date with its weekday: `mardi 24/11/2026`, `Tuesday 24/11/2026`. */
+export function formatDayDate(iso: string, lang: Lang): string {
+  const date = calendarDay(iso);
+  return date ? `${weekdays[lang].format(date)} ${formatIsoDate(iso)}` : iso;
+}
+
+/** How many Libreville calendar days separate two instants: 1 for an arrival the next day. */
+export function daysBetween(from: Date | string | number, to: Date | string | number): number {
+  const a = calendarDay(localIsoDate(from));
+  const b = calendarDay(localIsoDate(to));
+  return a && b ? Math.round((b.getTime() - a.getTime()) / 86_400_000) : 0;
+}
+
+/** A journey's length: French `13 h 05` (`45 min` under an hour), English `13 h 05 min`. */
+export function formatDuration(minutes: number, lang: Lang): string {
+  const total = Math.max(0, Math.round(minutes));
+  const hours = Math.floor(total / 60);
+  const rest = String(total % 60).padStart(2, '0');
+  if (hours === 0) return `${total} min`;
+  return lang === 'fr' ? `${hours} h ${rest}` : `${hours} h ${rest} min`;
+}
+
 // Gabonese mobile numbers: national form 0 + operator prefix (62, 65, 66, 74, 77) + 6 digits.
 const NATIONAL_MOBILE = /^0((?:6[256]|7[47])\d{6})$/;
 const INTERNATIONAL_MOBILE = /^\+241((?:6[256]|7[47])\d{6})$/;

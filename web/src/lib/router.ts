@@ -25,6 +25,26 @@ export function usePath(): string {
   return useSyncExternalStore(subscribe, currentPath);
 }
 
+function currentSearch(): string {
+  return window.location.search;
+}
+
+/** The current query string (`?from=OWE&to=FCV`, or ''), re-rendering the caller when it changes. */
+export function useSearch(): string {
+  return useSyncExternalStore(subscribe, currentSearch);
+}
+
+/**
+ * A query string from named values, in the given order, without the empty ones: `from=OWE&seats=3-14,3-15`.
+ * Values are percent-encoded except the commas of lists, which stay readable in a shared link.
+ */
+export function toQueryString(params: Record<string, string | number | null | undefined>): string {
+  return Object.entries(params)
+    .filter((entry): entry is [string, string | number] => entry[1] != null && entry[1] !== '')
+    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(String(value)).replace(/%2C/g, ',')}`)
+    .join('&');
+}
+
 /** Go to an in-app path without reloading the page. */
 export function navigate(to: string, options: { replace?: boolean } = {}): void {
   if (to === window.location.pathname + window.location.search + window.location.hash) return;

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { useT } from '../../../i18n';
 import { Link } from '../../../ui/Link';
 import { PageTitle } from '../../../ui/PageTitle';
@@ -6,15 +7,18 @@ import { SignInLink } from '../../../ui/SignInLink';
 interface Props {
   /** The signed-in user's name, or null when nobody is signed in. */
   displayName: string | null;
+  /** The trip search, given by the shell (a feature does not import another). */
+  search?: ReactNode;
 }
 
-export function HomePage({ displayName }: Props) {
+export function HomePage({ displayName, search }: Props) {
   const t = useT();
   return (
     <>
       <PageTitle>{t('home.welcome.title')}</PageTitle>
       {displayName ? <p className="lead">{t('home.welcome.greeting', { name: displayName })}</p> : null}
       <p className="lead">{t('home.welcome.intro')}</p>
+      {search}
 
       <ul className="cards" aria-label={t('home.welcome.servicesLabel')}>
         <li className="card">
