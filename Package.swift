@@ -3,7 +3,7 @@ import PackageDescription
 
 /// The services: each is one library target `Sources/<Name>` with tests in `Tests/<Name>Tests`.
 /// Adding a service: add its name here, create its folder, add a row to `Sources/setrag/Modules.swift`.
-let services = ["Gateway", "Identity", "Inventory"]
+let services = ["Booking", "Gateway", "Identity", "Inventory", "Payments"]
 
 let settings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -44,18 +44,23 @@ let sharedLibraries: [Target] = [
 func service(_ name: String) -> [Target] {
     let extra: [String: [Target.Dependency]] = [
         "Identity": [product("HummingbirdBcrypt", "hummingbird-auth")],
+        "Payments": [product("Crypto", "swift-crypto")],
         "Gateway": [
             product("HummingbirdWebSocket", "hummingbird-websocket"), product("NIOHTTP1", "swift-nio"),
             product("NIOHTTPTypes", "swift-nio-extras"), product("NIOHTTPTypesHTTP1", "swift-nio-extras"),
         ],
     ]
+    // Booking's tests run a real inventory on a loopback port (the service itself only calls it over HTTP).
+    // Payments' adapter is tested against the aggregator's simulator (its wire format, its callbacks).
+    let testExtra: [String: [Target.Dependency]] = ["Booking": ["Inventory"], "Payments": ["PaymentsSimulator"]]
     return [
         .target(
             name: name, dependencies: ["SetragKernel", "SetragEvents"] + (extra[name] ?? []), swiftSettings: settings
         ),
         .testTarget(
             name: "\(name)Tests",
-            dependencies: [.byName(name: name), "SetragTesting", product("HummingbirdTesting", "hummingbird")],
+            dependencies: [.byName(name: name), "SetragTesting", product("HummingbirdTesting", "hummingbird")]
+                + (testExtra[name] ?? []),
             swiftSettings: settings
         ),
     ]

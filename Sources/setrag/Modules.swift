@@ -1,6 +1,8 @@
+import Booking
 import Gateway
 import Identity
 import Inventory
+import Payments
 import SetragKernel
 
 /// Every module of the platform, sorted by name: what it needs and how it starts (each row's definition lives in
@@ -8,11 +10,15 @@ import SetragKernel
 ///
 /// | module    | needs    | starts                                                              |
 /// |-----------|----------|---------------------------------------------------------------------|
+/// | booking   | database | offers, bookings (PNR) over inventory's seat holds; seeds fares     |
 /// | gateway   | -        | the public HTTP port: routing, web session, quotas, static web app  |
 /// | identity  | database | OAuth 2 server, users, roles, machine clients, audit log            |
 /// | inventory | database | stations, trip search, seat maps (seat-leg inventory); seeds trips  |
+/// | payments  | database | mobile money and card (E-Billing), cash, callbacks, refunds         |
 let moduleTable: [ModuleDefinition] = [
+    BookingModule.definition,
     GatewayModule.definition,
     IdentityModule.definition,
     InventoryModule.definition,
+    PaymentsModule.definition,
 ].sorted { $0.name < $1.name }

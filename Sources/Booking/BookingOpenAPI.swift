@@ -1,0 +1,252 @@
+/// Booking's contract (OpenAPI 3.1), served at `/openapi.json` and, through the gateway, `/api/docs/booking`.
+enum BookingOpenAPI {
+    static let document = #"""
+    {
+      "openapi": "3.1.0",
+      "info": {
+        "title": "SETRAG booking",
+        "version": "1.0.0",
+        "description": "Offers (trip search with prices) and bookings (PNR). Money is in XAF, whole francs. Times are local to Africa/Libreville (UTC+1), written in ISO 8601 with their offset. Errors are RFC 9457 problem+json documents with a stable type (https://setrag.ga/problems/<code>); invalid input is a 422 whose errors name each field with a code. Creating and cancelling take an Idempotency-Key header: the same key and request get the first answer again (with Idempotent-Replayed: true), the same key with another request is a 422 (idempotency-key-reused), and a 409 (idempotency-key-in-use) while the first is still being handled; keys are kept 24 hours."
+      },
+      "servers": [{"url": "/"}],
+      "components": {
+        "securitySchemes": {
+          "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT (typ at+jwt, EdDSA)"}
+        },
+        "parameters": {
+          "IdempotencyKey": {"name": "Idempotency-Key", "in": "header", "required": true, "schema": {"type": "string", "minLength": 1, "maxLength": 255}, "description": "A key unique to this operation (a UUID): repeat it to repeat the request safely"},
+          "PNR": {"name": "pnr", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[2-9A-HJKMNP-Z]{6}$"}}
+        },
+        "schemas": {
+          "Problem": {
+            "type": "object",
+            "required": ["type", "title", "status"],
+            "properties": {
+              "type": {"type": "string", "format": "uri"},
+              "title": {"type": "string"},
+              "status": {"type": "integer"},
+              "detail": {"type": "string"},
+              "requestId": {"type": "string"},
+              "errors": {"type": "array", "items": {
+                "type": "object", "required": ["field", "code"],
+                "properties": {"field": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"}}
+              }}
+            }
+          },
+          "LocalDateTime": {"type": "string", "format": "date-time", "examples": ["2026-12-01T12:30:00+01:00"]},
+          "Class": {"type": "string", "enum": ["vip", "first", "second"]},
+          "PassengerType": {"type": "string", "enum": ["adult", "child", "infant"], "description": "adult 12+, child 4-11 (half fare), infant under 4 (free, on an adult's lap, no seat)"},
+          "StationRef": {"type": "object", "required": ["code", "name"], "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
+          "Seat": {
+            "type": "object", "additionalProperties": false, "required": ["coach", "seat"],
+            "properties": {"coach": {"type": "integer", "minimum": 1}, "seat": {"type": "integer", "minimum": 1}}
+          },
+          "Price": {
+            "type": "object", "required": ["total", "currency", "perPassenger"],
+            "properties": {
+              "total": {"type": "integer", "description": "The whole party, XAF"},
+              "currency": {"const": "XAF"},
+              "perPassenger": {"type": "array", "items": {
+                "type": "object", "required": ["type", "count", "unitPrice", "amount"],
+                "properties": {
+                  "type": {"$ref": "#/components/schemas/PassengerType"},
+                  "count": {"type": "integer"},
+                  "unitPrice": {"type": "integer"},
+                  "amount": {"type": "integer"}
+                }
+              }}
+            }
+          },
+          "Offers": {
+            "type": "object",
+            "required": ["from", "to", "date", "distanceKm", "passengers", "trips", "nextDates"],
+            "properties": {
+              "from": {"$ref": "#/components/schemas/StationRef"},
+              "to": {"$ref": "#/components/schemas/StationRef"},
+              "date": {"type": "string", "format": "date"},
+              "distanceKm": {"type": "number", "description": "Between the kilometre points (PK) of the two stations"},
+              "passengers": {"type": "array", "items": {"type": "object", "required": ["type", "count"], "properties": {
+                "type": {"$ref": "#/components/schemas/PassengerType"}, "count": {"type": "integer"}}}},
+              "trips": {"type": "array", "items": {
+                "type": "object",
+                "required": ["id", "trainNumber", "service", "serviceDate", "departure", "arrival", "durationMinutes", "classes"],
+                "properties": {
+                  "id": {"type": "integer"},
+                  "trainNumber": {"type": "integer"},
+                  "service": {"type": "string", "enum": ["express", "omnibus"]},
+                  "serviceDate": {"type": "string", "format": "date"},
+                  "departure": {"$ref": "#/components/schemas/LocalDateTime"},
+                  "arrival": {"$ref": "#/components/schemas/LocalDateTime"},
+                  "durationMinutes": {"type": "integer"},
+                  "classes": {"type": "array", "items": {
+                    "type": "object", "required": ["class", "seatsFree", "available"],
+                    "properties": {
+                      "class": {"$ref": "#/components/schemas/Class"},
+                      "seatsFree": {"type": "integer"},
+                      "available": {"type": "boolean", "description": "Enough seats for every passenger who takes one"},
+                      "price": {"$ref": "#/components/schemas/Price"}
+                    }
+                  }}
+                }
+              }},
+              "nextDates": {"type": "array", "items": {"type": "string", "format": "date"}}
+            }
+          },
+          "NewBooking": {
+            "type": "object", "additionalProperties": false,
+            "required": ["tripId", "from", "to", "class", "passengers", "contactPhone"],
+            "properties": {
+              "tripId": {"type": "integer", "minimum": 1},
+              "from": {"type": "string", "maxLength": 80, "description": "Station code or name"},
+              "to": {"type": "string", "maxLength": 80},
+              "class": {"$ref": "#/components/schemas/Class"},
+              "passengers": {"type": "array", "minItems": 1, "maxItems": 18, "description": "1 to 9 passengers with a seat, plus at most one infant per adult. Seats: chosen for every passenger with a seat, or for none (inventory then seats the party together)", "items": {
+                "type": "object", "additionalProperties": false, "required": ["type", "name"],
+                "properties": {
+                  "type": {"$ref": "#/components/schemas/PassengerType"},
+                  "name": {"type": "string", "minLength": 1, "maxLength": 80},
+                  "idNumber": {"type": "string", "pattern": "^[A-Za-z0-9-]{4,30}$", "description": "ID document number (required except for infants); stored upper-case"},
+                  "seat": {"$ref": "#/components/schemas/Seat"}
+                }
+              }},
+              "contactPhone": {"type": "string", "description": "A Gabonese mobile number: 0 + 8 digits (06[256]/07[47]) or +241 + 8 digits"},
+              "ownerId": {"type": "string", "description": "Counter agents only: the customer's user id the booking belongs to"}
+            }
+          },
+          "BookingStatus": {"type": "string", "enum": ["awaiting_payment", "confirmed", "cancelled", "refund_pending", "refund_due", "expired"], "description": "awaiting_payment until paid or the hold expires (expired); confirmed when paid; cancelled (unpaid); refund_pending (cancelled after payment, refundAmount owed); refund_due (paid but the seats were gone, or cancelled: all of it owed)"},
+          "Trip": {
+            "type": "object", "required": ["id", "trainNumber", "service", "serviceDate"],
+            "properties": {"id": {"type": "integer"}, "trainNumber": {"type": "integer"}, "service": {"type": "string"}, "serviceDate": {"type": "string", "format": "date"}}
+          },
+          "Booking": {
+            "type": "object",
+            "required": ["pnr", "status", "trip", "from", "to", "class", "distanceKm", "passengers", "contactPhone", "total", "currency", "createdAt"],
+            "properties": {
+              "pnr": {"type": "string", "pattern": "^[2-9A-HJKMNP-Z]{6}$"},
+              "status": {"$ref": "#/components/schemas/BookingStatus"},
+              "trip": {"$ref": "#/components/schemas/Trip"},
+              "from": {"type": "object", "required": ["code", "name", "departure"], "properties": {"code": {"type": "string"}, "name": {"type": "string"}, "departure": {"$ref": "#/components/schemas/LocalDateTime"}}},
+              "to": {"type": "object", "required": ["code", "name", "arrival"], "properties": {"code": {"type": "string"}, "name": {"type": "string"}, "arrival": {"$ref": "#/components/schemas/LocalDateTime"}}},
+              "class": {"$ref": "#/components/schemas/Class"},
+              "distanceKm": {"type": "number"},
+              "passengers": {"type": "array", "items": {
+                "type": "object", "required": ["type", "name", "fare"],
+                "properties": {
+                  "type": {"$ref": "#/components/schemas/PassengerType"},
+                  "name": {"type": "string"},
+                  "idNumber": {"type": "string"},
+                  "seat": {"$ref": "#/components/schemas/Seat"},
+                  "fare": {"type": "integer", "description": "XAF"}
+                }
+              }},
+              "contactPhone": {"type": "string", "description": "E.164"},
+              "total": {"type": "integer", "description": "XAF"},
+              "currency": {"const": "XAF"},
+              "holdExpiresAt": {"$ref": "#/components/schemas/LocalDateTime", "description": "Pay before this (awaiting_payment), or when the seats were let go (expired)"},
+              "refundAmount": {"type": "integer", "description": "XAF owed back (refund_pending, refund_due); 0 when cancelled unpaid"},
+              "createdAt": {"$ref": "#/components/schemas/LocalDateTime"},
+              "paidAt": {"$ref": "#/components/schemas/LocalDateTime"},
+              "cancelledAt": {"$ref": "#/components/schemas/LocalDateTime"}
+            }
+          },
+          "BookingList": {
+            "type": "object", "required": ["bookings"],
+            "properties": {"bookings": {"type": "array", "items": {
+              "type": "object",
+              "required": ["pnr", "status", "trip", "from", "to", "class", "passengerCount", "total", "currency", "createdAt"],
+              "properties": {
+                "pnr": {"type": "string"},
+                "status": {"$ref": "#/components/schemas/BookingStatus"},
+                "trip": {"$ref": "#/components/schemas/Trip"},
+                "from": {"type": "object"},
+                "to": {"type": "object"},
+                "class": {"$ref": "#/components/schemas/Class"},
+                "passengerCount": {"type": "integer"},
+                "total": {"type": "integer"},
+                "currency": {"const": "XAF"},
+                "holdExpiresAt": {"$ref": "#/components/schemas/LocalDateTime"},
+                "createdAt": {"$ref": "#/components/schemas/LocalDateTime"}
+              }
+            }}}
+          }
+        },
+        "responses": {
+          "Problem": {"description": "A problem", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+          "Booking": {"description": "The booking", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Booking"}}}}
+        }
+      },
+      "paths": {
+        "/api/v1/offers": {
+          "get": {
+            "summary": "Trips of a date with, per class, the party's total and each passenger type's fare (no sign-in)",
+            "parameters": [
+              {"name": "from", "in": "query", "required": true, "schema": {"type": "string"}, "description": "Station code or name"},
+              {"name": "to", "in": "query", "required": true, "schema": {"type": "string"}},
+              {"name": "date", "in": "query", "required": true, "schema": {"type": "string", "format": "date"}},
+              {"name": "passengers", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 9, "default": 1}, "description": "Adults (12 and over)"},
+              {"name": "children", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 9, "default": 0}, "description": "Children 4 to 11"},
+              {"name": "infants", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 9, "default": 0}, "description": "Under 4, on an adult's lap: at most one per adult"}
+            ],
+            "responses": {
+              "200": {"description": "The offers", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Offers"}}}},
+              "422": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        },
+        "/api/v1/bookings": {
+          "post": {
+            "summary": "Hold seats and create a booking awaiting payment (customers: bookings.own; counter agents: counter.sell)",
+            "security": [{"bearer": []}],
+            "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewBooking"}}}},
+            "responses": {
+              "201": {"$ref": "#/components/responses/Booking"},
+              "400": {"$ref": "#/components/responses/Problem"},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
+              "404": {"$ref": "#/components/responses/Problem"},
+              "409": {"description": "seats-taken, not-enough-seats, trip-not-on-sale, or idempotency-key-in-use", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+              "422": {"$ref": "#/components/responses/Problem"}
+            }
+          },
+          "get": {
+            "summary": "The caller's bookings, newest first",
+            "security": [{"bearer": []}],
+            "responses": {
+              "200": {"description": "The bookings", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BookingList"}}}},
+              "401": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        },
+        "/api/v1/bookings/{pnr}": {
+          "get": {
+            "summary": "A booking: its owner's, or any for staff; 404 for anyone else",
+            "security": [{"bearer": []}],
+            "parameters": [{"$ref": "#/components/parameters/PNR"}],
+            "responses": {
+              "200": {"$ref": "#/components/responses/Booking"},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "404": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        },
+        "/api/v1/bookings/{pnr}/cancel": {
+          "post": {
+            "summary": "Cancel: unpaid -> cancelled; paid -> refund_pending with the refund the fare rules give (refund minus 10 % up to 24 h before departure, minus 20 % after; all of it when SETRAG cancelled the trip). The seats go back on sale",
+            "security": [{"bearer": []}],
+            "parameters": [{"$ref": "#/components/parameters/PNR"}, {"$ref": "#/components/parameters/IdempotencyKey"}],
+            "responses": {
+              "200": {"$ref": "#/components/responses/Booking"},
+              "400": {"$ref": "#/components/responses/Problem"},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
+              "404": {"$ref": "#/components/responses/Problem"},
+              "409": {"description": "trip-departed, booking-state, or idempotency-key-in-use", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+              "422": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        }
+      }
+    }
+    """#
+}

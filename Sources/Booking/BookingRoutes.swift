@@ -1,0 +1,208 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import SetragKernel
+
+/// Booking's HTTP surface: offers (public), bookings (signed-in callers), and the internal payment notice. Handlers
+/// stay thin; the rules live in `BookingService`, `BookingDraft` and `FareBook`.
+struct BookingRoutes: Sendable {
+    let bookings: BookingService
+    let offers: OfferService
+    let idempotency: IdempotencyKeys
+    let now: @Sendable () -> Date
+
+    func register(on router: Router<AppContext>) {
+        router.get("/api/v1/offers") { request, _ in
+            let parameters = request.uri.queryParameters
+            var values: [String: String?] = [:]
+            for name in ["from", "to", "date"] + OfferQuery.parameters.map(\.name) {
+                values[name] = parameters.get(name)
+            }
+            return JSONResponse(try await offers.offers(values), headers: [.cacheControl: "no-store"])
+        }
+        router.post("/api/v1/bookings") { request, context in
+            let caller = try Self.bookingCaller(context)
+            return try await idempotency.run(request, context: context, caller: caller.subject) { call in
+                let body = try await call.request.decodeJSON(as: BookingRequest.self, context: context)
+                let booking = try await bookings.create(body, caller: caller, idempotencyUse: call.useID, now: now())
+                return try IdempotentAnswer(json: BookingJSON(booking), status: .created, headers: [
+                    .location: "/api/v1/bookings/\(booking.pnr)", .cacheControl: "no-store",
+                ])
+            }
+        }
+        router.get("/api/v1/bookings") { _, context in
+            let caller = try context.requirePrincipal()
+            let list = try await bookings.bookings(of: caller).map(BookingSummaryJSON.init)
+            return JSONResponse(BookingListJSON(bookings: list), headers: [.cacheControl: "no-store"])
+        }
+        router.get("/api/v1/bookings/:pnr") { _, context in
+            let caller = try context.requirePrincipal()
+            let booking = try await bookings.booking(try context.parameters.require("pnr"), caller: caller)
+            return JSONResponse(BookingJSON(booking), headers: [.cacheControl: "no-store"])
+        }
+        router.post("/api/v1/bookings/:pnr/cancel") { request, context in
+            let caller = try context.requirePrincipal()
+            let pnr = try context.parameters.require("pnr")
+            return try await idempotency.run(request, context: context, caller: caller.subject) { _ in
+                let booking = try await bookings.cancel(pnr, caller: caller, now: now())
+                return try IdempotentAnswer(json: BookingJSON(booking), headers: [.cacheControl: "no-store"])
+            }
+        }
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"],
+                     body: .init(byteBuffer: ByteBuffer(string: BookingOpenAPI.document)))
+        }
+        registerInternal(on: router)
+    }
+
+    /// For the payments service: on booking's own port only (the gateway never routes `/internal`).
+    func registerInternal(on router: Router<AppContext>) {
+        router.post("/internal/bookings/:pnr/paid") { _, context in
+            let booking = try await bookings.paid(try context.parameters.require("pnr"), now: now())
+            return JSONResponse(BookingJSON(booking), headers: [.cacheControl: "no-store"])
+        }
+    }
+
+    /// Customers book for themselves (`bookings.own`); counter agents (`counter.sell`) for anyone.
+    static func bookingCaller(_ context: AppContext) throws -> Principal {
+        let caller = try context.requirePrincipal()
+        guard caller.has(.bookingsOwn) || caller.has(.counterSell) else {
+            throw ProblemError.forbidden("This needs the permission \(Permission.bookingsOwn.rawValue)")
+        }
+        return caller
+    }
+}
+
+/// Instants as the railway's local time (Africa/Libreville, UTC+1) with their offset: `2026-12-01T12:30:00+01:00`.
+enum LocalTime {
+    static let zone = TimeZone(identifier: "Africa/Libreville") ?? TimeZone(secondsFromGMT: 3600)!
+    static let style = Date.ISO8601FormatStyle(timeSeparator: .colon, timeZoneSeparator: .colon,
+                                               includingFractionalSeconds: false, timeZone: zone)
+
+    static func iso8601(_ instant: Date) -> String { style.format(instant) }
+}
+
+// MARK: JSON bodies (the shapes of BookingOpenAPI)
+
+struct JourneyJSON: Encodable, Sendable {
+    struct StopJSON: Encodable, Sendable {
+        let code: String
+        let name: String
+        let departure: String?
+        let arrival: String?
+    }
+
+    struct TripJSON: Encodable, Sendable {
+        let id: Int
+        let trainNumber: Int
+        let service: String
+        let serviceDate: String
+    }
+
+    let trip: TripJSON
+    let from: StopJSON
+    let to: StopJSON
+
+    init(_ journey: Journey) {
+        trip = TripJSON(id: journey.tripID, trainNumber: journey.trainNumber, service: journey.service,
+                        serviceDate: journey.serviceDate)
+        from = StopJSON(code: journey.from.code, name: journey.from.name,
+                        departure: LocalTime.iso8601(journey.departure), arrival: nil)
+        to = StopJSON(code: journey.to.code, name: journey.to.name, departure: nil,
+                      arrival: LocalTime.iso8601(journey.arrival))
+    }
+}
+
+struct BookingJSON: Encodable, Sendable {
+    struct PassengerJSON: Encodable, Sendable {
+        let type: String
+        let name: String
+        let idNumber: String?
+        let seat: SeatRef?
+        let fare: Int
+    }
+
+    let pnr: String
+    let status: String
+    let trip: JourneyJSON.TripJSON
+    let from: JourneyJSON.StopJSON
+    let to: JourneyJSON.StopJSON
+    let travelClass: String
+    let distanceKm: Double
+    let passengers: [PassengerJSON]
+    let contactPhone: String
+    let total: Int
+    let currency: String
+    /// Until when the seats are held for payment (awaiting_payment; expired: when they were let go).
+    let holdExpiresAt: String?
+    let refundAmount: Int?
+    let createdAt: String
+    let paidAt: String?
+    let cancelledAt: String?
+
+    enum CodingKeys: String, CodingKey {
+        case pnr, status, trip, from, to, travelClass = "class", distanceKm, passengers, contactPhone, total, currency
+        case holdExpiresAt, refundAmount, createdAt, paidAt, cancelledAt
+    }
+
+    init(_ booking: BookingRecord) {
+        let journey = JourneyJSON(booking.journey)
+        pnr = booking.pnr
+        status = booking.status.rawValue
+        trip = journey.trip
+        from = journey.from
+        to = journey.to
+        travelClass = booking.travelClass
+        distanceKm = Double(booking.distanceMetres) / 1000
+        passengers = booking.passengers.map {
+            PassengerJSON(type: $0.type, name: $0.name, idNumber: $0.idNumber, seat: $0.seat, fare: $0.fare)
+        }
+        contactPhone = booking.contactPhone
+        total = booking.total
+        currency = booking.currency
+        holdExpiresAt = [.awaitingPayment, .expired].contains(booking.status)
+            ? LocalTime.iso8601(booking.holdExpiresAt) : nil
+        refundAmount = booking.refundAmount
+        createdAt = LocalTime.iso8601(booking.createdAt)
+        paidAt = booking.paidAt.map(LocalTime.iso8601)
+        cancelledAt = booking.cancelledAt.map(LocalTime.iso8601)
+    }
+}
+
+struct BookingSummaryJSON: Encodable, Sendable {
+    let pnr: String
+    let status: String
+    let trip: JourneyJSON.TripJSON
+    let from: JourneyJSON.StopJSON
+    let to: JourneyJSON.StopJSON
+    let travelClass: String
+    let passengerCount: Int
+    let total: Int
+    let currency: String
+    let holdExpiresAt: String?
+    let createdAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case pnr, status, trip, from, to, travelClass = "class", passengerCount, total, currency, holdExpiresAt
+        case createdAt
+    }
+
+    init(_ summary: BookingSummary) {
+        let journey = JourneyJSON(summary.journey)
+        pnr = summary.pnr
+        status = summary.status.rawValue
+        trip = journey.trip
+        from = journey.from
+        to = journey.to
+        travelClass = summary.travelClass
+        passengerCount = summary.passengerCount
+        total = summary.total
+        currency = summary.currency
+        holdExpiresAt = summary.status == .awaitingPayment ? LocalTime.iso8601(summary.holdExpiresAt) : nil
+        createdAt = LocalTime.iso8601(summary.createdAt)
+    }
+}
+
+struct BookingListJSON: Encodable, Sendable {
+    let bookings: [BookingSummaryJSON]
+}

@@ -1,0 +1,267 @@
+import Foundation
+import Logging
+import SetragKernel
+
+/// The booking saga's steps that booking runs itself: hold seats in inventory, then store the booking (releasing the
+/// hold if storing fails); cancel; take a payment; expire unpaid bookings. No HTTP types: routes call these.
+public struct BookingService: Sendable {
+    let store: any BookingStore
+    let inventory: any InventoryClient
+    let pnrs: PNRGenerator
+    /// How long inventory holds the seats for payment; nil: inventory's own default (`inventory.hold_minutes`).
+    let holdSeconds: Int?
+    let logger: Logger
+
+    public init(store: any BookingStore, inventory: any InventoryClient, pnrs: PNRGenerator = .live,
+                holdSeconds: Int? = nil, logger: Logger) {
+        self.store = store
+        self.inventory = inventory
+        self.pnrs = pnrs
+        self.holdSeconds = holdSeconds
+        self.logger = logger
+    }
+
+    /// Who may see every booking: staff at counters, on trains and in operations.
+    static let staffPermissions: [Permission] = [.counterSell, .ticketsVerify, .manifestRead, .operationsManage]
+    /// Who may cancel bookings that are not theirs.
+    static let staffChangePermissions: [Permission] = [.counterSell, .operationsManage]
+
+    public func fares() async throws -> FareBook {
+        guard let fares = try await store.fareBook() else { throw BookingError.faresNotLoaded }
+        return fares
+    }
+
+    // MARK: create
+
+    /// Holds the seats and stores the booking, awaiting payment. When inventory refuses, nothing is stored; when
+    /// storing fails, the hold is released. A request run again under the same use of an Idempotency-Key (after a
+    /// crash) gets the booking the first run made.
+    public func create(_ request: BookingRequest, caller: Principal, idempotencyUse: Data?, now: Date) async throws
+        -> BookingRecord
+    {
+        if let idempotencyUse, let made = try await store.booking(idempotencyUse: idempotencyUse) { return made }
+        let fares = try await fares()
+        let draft = try BookingDraft.check(request, fares: fares)
+        if draft.ownerID != nil, !caller.has(.counterSell) {
+            throw ProblemError.forbidden("Only counter agents may book for someone else")
+        }
+        let map = try await inventory.seatMap(tripID: draft.tripID, from: draft.from, to: draft.to)
+        try checkSeats(draft, map: map)
+        guard let departureText = map.from.departure, let arrivalText = map.to.arrival,
+              let departure = try? Date(departureText, strategy: .iso8601),
+              let arrival = try? Date(arrivalText, strategy: .iso8601) else {
+            throw BookingError.inventoryUnavailable("the seat map has no times")
+        }
+        let metres = try await distance(from: map.from.code, to: map.to.code)
+        let passengers = try draft.passengers.map { passenger -> BookedPassenger in
+            guard let fare = fares.fare(draft.travelClass, passengerType: passenger.type, metres: metres) else {
+                throw BookingError.invalid([.init(field: "class", code: "no-fare")])
+            }
+            return BookedPassenger(type: passenger.type, name: passenger.name, idNumber: passenger.idNumber,
+                                   seat: passenger.seat, fare: fare)
+        }
+        var pnr = try await freshPNR()
+        let chosen = draft.chosenSeats
+        let hold = try await inventory.hold(InventoryHoldRequest(
+            tripId: draft.tripID, from: map.from.code, to: map.to.code, seats: chosen.isEmpty ? nil : chosen,
+            travelClass: chosen.isEmpty ? draft.travelClass : nil, count: chosen.isEmpty ? draft.seated.count : nil,
+            reference: pnr, ttlSeconds: holdSeconds))
+        do {
+            guard let expiresAt = hold.expiry, hold.seats.count == draft.seated.count else {
+                throw BookingError.inventoryUnavailable("the hold does not match the request")
+            }
+            var booking = BookingRecord(
+                pnr: pnr, status: .awaitingPayment, ownerID: draft.ownerID ?? caller.subject,
+                soldBy: caller.has(.counterSell) ? caller.subject : nil,
+                journey: Journey(tripID: map.tripId, trainNumber: map.trainNumber, service: map.service,
+                                 serviceDate: map.serviceDate, from: .init(code: map.from.code, name: map.from.name),
+                                 to: .init(code: map.to.code, name: map.to.name), departure: departure,
+                                 arrival: arrival),
+                travelClass: draft.travelClass, distanceMetres: metres,
+                passengers: Self.seat(passengers, draft: draft, held: hold.seats), contactPhone: draft.contactPhone,
+                total: passengers.reduce(0) { $0 + $1.fare }, currency: fares.currency, holdID: hold.id,
+                holdExpiresAt: expiresAt, refundAmount: nil, createdAt: now, paidAt: nil, cancelledAt: nil)
+            for attempt in 1...3 {
+                do {
+                    try await store.insert(booking, idempotencyUse: idempotencyUse)
+                    return booking
+                } catch BookingStoreError.duplicatePNR where attempt < 3 {
+                    // Another booking took the PNR between the check and the insert (the hold keeps the first as
+                    // its reference; the booking knows the hold by its id).
+                    pnr = try await freshPNR()
+                    booking.pnr = pnr
+                }
+            }
+            throw BookingStoreError.duplicatePNR
+        } catch {
+            await releaseQuietly(hold.id, pnr: pnr)
+            if (error as? BookingStoreError) == .duplicateIdempotencyUse, let idempotencyUse,
+               let made = try await store.booking(idempotencyUse: idempotencyUse) {
+                return made
+            }
+            throw error
+        }
+    }
+
+    /// Chosen seats must be of the class booked (inventory checks that they exist and are free).
+    func checkSeats(_ draft: BookingDraft, map: InventorySeatMap) throws {
+        var errors: [Problem.FieldError] = []
+        if !map.coaches.contains(where: { $0.travelClass == draft.travelClass }) {
+            errors.append(.init(field: "class", code: "not-on-train",
+                                message: "train \(map.trainNumber) has no class \(draft.travelClass)"))
+        }
+        for (index, passenger) in draft.passengers.enumerated() {
+            guard let seat = passenger.seat, let travelClass = map.travelClass(ofCoach: seat.coach),
+                  travelClass != draft.travelClass else { continue }
+            errors.append(.init(field: "passengers.\(index).seat", code: "wrong-class",
+                                message: "coach \(seat.coach) is \(travelClass), not \(draft.travelClass)"))
+        }
+        if !errors.isEmpty { throw BookingError.invalid(errors) }
+    }
+
+    /// The passengers with the seats inventory held: the chosen ones, or those it chose, in the order given.
+    static func seat(_ passengers: [BookedPassenger], draft: BookingDraft, held: [SeatRef]) -> [BookedPassenger] {
+        guard draft.chosenSeats.isEmpty else { return passengers }
+        var seats = held.sorted { ($0.coach, $0.seat) < ($1.coach, $1.seat) }.makeIterator()
+        return zip(passengers, draft.passengers).map { passenger, entry in
+            var passenger = passenger
+            if entry.needsSeat { passenger.seat = seats.next() }
+            return passenger
+        }
+    }
+
+    /// Metres between two stations' kilometre points, from inventory's station list.
+    func distance(from: String, to: String) async throws -> Int {
+        let stations = try await inventory.stations()
+        guard let a = stations.first(where: { $0.code == from }),
+              let b = stations.first(where: { $0.code == to }) else {
+            throw BookingError.inventoryUnavailable("unknown station in inventory's answer")
+        }
+        return FareBook.metres(fromKm: a.km, toKm: b.km)
+    }
+
+    func freshPNR() async throws -> String {
+        for _ in 0..<10 {
+            let pnr = pnrs.next()
+            if try await !store.pnrExists(pnr) { return pnr }
+        }
+        throw BookingStoreError.duplicatePNR
+    }
+
+    func releaseQuietly(_ hold: Int, pnr: String) async {
+        do {
+            _ = try await inventory.release(hold: hold)
+        } catch {
+            // The hold runs out by itself; its seats are only unavailable until then.
+            logger.warning("could not release a hold", metadata: ["hold": "\(hold)", "pnr": "\(pnr)",
+                                                                  "error": "\(error)"])
+        }
+    }
+
+    // MARK: read
+
+    /// The booking when the caller owns it or is staff; otherwise not found (PNRs cannot be probed).
+    public func booking(_ pnr: String, caller: Principal) async throws -> BookingRecord {
+        let pnr = pnr.uppercased()
+        guard PNRGenerator.isWellFormed(pnr), let booking = try await store.booking(pnr: pnr),
+              booking.ownerID == caller.subject || Self.staffPermissions.contains(where: caller.has) else {
+            throw BookingError.bookingNotFound
+        }
+        return booking
+    }
+
+    public func bookings(of caller: Principal, limit: Int = 50) async throws -> [BookingSummary] {
+        try await store.bookings(owner: caller.subject, limit: limit)
+    }
+
+    // MARK: cancel
+
+    /// Cancels a booking: an unpaid one becomes `cancelled` (nothing to refund); a paid one `refund_pending` with
+    /// the refund the fare rules give at `now` (all of it when SETRAG cancelled the trip). The seats go back on sale.
+    /// After departure, a customer cannot cancel (409).
+    public func cancel(_ pnr: String, caller: Principal, now: Date) async throws -> BookingRecord {
+        let booking = try await booking(pnr, caller: caller)
+        guard booking.ownerID == caller.subject || Self.staffChangePermissions.contains(where: caller.has) else {
+            throw ProblemError.forbidden("Only the booking's owner or a counter agent may cancel it")
+        }
+        switch booking.status {
+        case .awaitingPayment:
+            guard booking.journey.departure > now else { throw BookingError.departed }
+            let change = StatusChange(to: .cancelled, refundAmount: 0, cancelledAt: now)
+            guard try await store.transition(pnr: booking.pnr, from: [.awaitingPayment], change, now: now) else {
+                return try await cancelAgain(booking.pnr, caller: caller, now: now)
+            }
+            await releaseQuietly(booking.holdID, pnr: booking.pnr)
+        case .confirmed:
+            let fares = try await fares()
+            let trip = try await inventory.seatMap(tripID: booking.journey.tripID, from: booking.journey.from.code,
+                                                   to: booking.journey.to.code)
+            let cause: FareBook.Cause = trip.status == "cancelled" ? .operator : .customer
+            guard let quote = fares.quote(.refund, cause: cause, amount: booking.total,
+                                          departure: booking.journey.departure, now: now) else {
+                throw BookingError.departed
+            }
+            // Seats back on sale first: a failure here leaves the booking as it was, to be cancelled again.
+            _ = try await inventory.release(hold: booking.holdID)
+            let change = StatusChange(to: .refundPending, refundAmount: quote.remainder, cancelledAt: now)
+            guard try await store.transition(pnr: booking.pnr, from: [.confirmed], change, now: now) else {
+                return try await cancelAgain(booking.pnr, caller: caller, now: now)
+            }
+        default:
+            throw BookingError.wrongState(action: "cancelled", status: booking.status)
+        }
+        return try await self.booking(booking.pnr, caller: caller)
+    }
+
+    /// The booking changed state while being cancelled: once more, from its new state.
+    func cancelAgain(_ pnr: String, caller: Principal, now: Date) async throws -> BookingRecord {
+        let current = try await booking(pnr, caller: caller)
+        guard [.awaitingPayment, .confirmed].contains(current.status) else {
+            throw BookingError.wrongState(action: "cancelled", status: current.status)
+        }
+        return try await cancel(pnr, caller: caller, now: now)
+    }
+
+    // MARK: payment
+
+    /// A payment arrived (from the payments service): inventory sells the held seats and the booking is confirmed.
+    /// When the hold had expired and its seats were sold meanwhile, or the booking was cancelled, the money is owed
+    /// back in full (`refund_due`). Repeating it changes nothing.
+    public func paid(_ pnr: String, now: Date) async throws -> BookingRecord {
+        let pnr = pnr.uppercased()
+        guard PNRGenerator.isWellFormed(pnr), let booking = try await store.booking(pnr: pnr) else {
+            throw BookingError.bookingNotFound
+        }
+        switch booking.status {
+        case .confirmed, .refundDue, .refundPending:
+            return booking
+        case .cancelled:
+            let change = StatusChange(to: .refundDue, refundAmount: booking.total, paidAt: now)
+            _ = try await store.transition(pnr: pnr, from: [.cancelled], change, now: now)
+        case .awaitingPayment, .expired:
+            do {
+                _ = try await inventory.confirm(hold: booking.holdID)
+            } catch BookingError.inventoryRefused(let problem) where problem.status == .conflict {
+                let change = StatusChange(to: .refundDue, refundAmount: booking.total, paidAt: now)
+                _ = try await store.transition(pnr: pnr, from: [.awaitingPayment, .expired], change, now: now)
+                logger.info("paid too late: the seats were sold", metadata: ["pnr": "\(pnr)"])
+                return try await store.booking(pnr: pnr) ?? booking
+            }
+            let change = StatusChange(to: .confirmed, paidAt: now)
+            if try await !store.transition(pnr: pnr, from: [.awaitingPayment, .expired], change, now: now) {
+                // Cancelled while inventory was selling the seats: put them back, and owe the money.
+                await releaseQuietly(booking.holdID, pnr: pnr)
+                let refund = StatusChange(to: .refundDue, refundAmount: booking.total, paidAt: now)
+                _ = try await store.transition(pnr: pnr, from: [.cancelled], refund, now: now)
+            }
+        }
+        return try await store.booking(pnr: pnr) ?? booking
+    }
+
+    // MARK: expiry
+
+    /// Marks bookings whose hold ran out unpaid as expired (inventory's own sweeper frees their seats).
+    public func expireUnpaid(now: Date, limit: Int = 500) async throws -> Int {
+        try await store.expireUnpaid(now: now, limit: limit)
+    }
+}

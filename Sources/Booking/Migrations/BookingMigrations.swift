@@ -1,0 +1,120 @@
+import SetragKernel
+
+/// The booking database's schema, in order. Names are stable: never rename or edit one that has shipped.
+/// SQL that MySQL 8.4 and MariaDB 10.11 both accept; instants are UTC `DATETIME`s; money is whole XAF.
+enum BookingMigrations {
+    static let table = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
+
+    static let all: [Migration] = [
+        Migration("booking_0001_fares", [
+            // One row (id 1): how class fares are rounded. Loaded from data/fares.json by `setrag seed`.
+            """
+            CREATE TABLE fare_policy (
+                id TINYINT UNSIGNED NOT NULL PRIMARY KEY,
+                source VARCHAR(200) NOT NULL,
+                currency CHAR(3) NOT NULL,
+                rounding_step INT UNSIGNED NOT NULL,
+                minimum_fare INT UNSIGNED NOT NULL,
+                CONSTRAINT fare_policy_single CHECK (id = 1)
+            ) \(table)
+            """,
+            // code: inventory's class code. per_km: XAF per kilometre point.
+            """
+            CREATE TABLE fare_classes (
+                code VARCHAR(8) NOT NULL PRIMARY KEY,
+                name VARCHAR(40) NOT NULL,
+                per_km INT UNSIGNED NOT NULL,
+                sort_order TINYINT UNSIGNED NOT NULL
+            ) \(table)
+            """,
+            // fare_percent: share of the class fare. on_lap_of: the type whose lap it is (infants: adult).
+            """
+            CREATE TABLE passenger_types (
+                code VARCHAR(12) NOT NULL PRIMARY KEY,
+                name VARCHAR(60) NOT NULL,
+                min_age TINYINT UNSIGNED NULL,
+                max_age TINYINT UNSIGNED NULL,
+                fare_percent TINYINT UNSIGNED NOT NULL,
+                needs_seat BOOLEAN NOT NULL,
+                on_lap_of VARCHAR(12) NULL,
+                sort_order TINYINT UNSIGNED NOT NULL
+            ) \(table)
+            """,
+            // A fee that applies when departure is at least from_hours_before hours away (NULL: at any time).
+            // cause: customer or operator (SETRAG cancelled the trip); action: refund or exchange.
+            """
+            CREATE TABLE fare_change_rules (
+                cause VARCHAR(12) NOT NULL,
+                action VARCHAR(12) NOT NULL,
+                seq TINYINT UNSIGNED NOT NULL,
+                from_hours_before INT NULL,
+                fee_percent TINYINT UNSIGNED NOT NULL,
+                PRIMARY KEY (cause, action, seq)
+            ) \(table)
+            """,
+        ]),
+        Migration("booking_0002_bookings", [
+            // A booking (PNR) with a copy of the journey inventory sold. hold_id: inventory's seat hold.
+            // Personal data is sealed per field (FieldCrypto, bound to the PNR and column); the phone has a keyed
+            // hash beside it for look-ups. idempotency_use_id: the use of the Idempotency-Key that made it (so that
+            // a request run again after a crash finds it instead of booking twice).
+            """
+            CREATE TABLE bookings (
+                id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                pnr CHAR(6) NOT NULL,
+                status VARCHAR(20) NOT NULL,
+                owner_id VARCHAR(64) NOT NULL,
+                sold_by VARCHAR(64) NULL,
+                trip_id INT UNSIGNED NOT NULL,
+                train_number SMALLINT UNSIGNED NOT NULL,
+                service VARCHAR(16) NOT NULL,
+                service_date DATE NOT NULL,
+                from_station CHAR(3) NOT NULL,
+                from_name VARCHAR(80) NOT NULL,
+                to_station CHAR(3) NOT NULL,
+                to_name VARCHAR(80) NOT NULL,
+                departs_at DATETIME NOT NULL,
+                arrives_at DATETIME NOT NULL,
+                class_code VARCHAR(8) NOT NULL,
+                distance_m INT UNSIGNED NOT NULL,
+                total_amount INT UNSIGNED NOT NULL,
+                currency CHAR(3) NOT NULL,
+                hold_id BIGINT UNSIGNED NOT NULL,
+                hold_expires_at DATETIME NOT NULL,
+                contact_phone_enc VARBINARY(255) NOT NULL,
+                contact_phone_hash BINARY(32) NOT NULL,
+                refund_amount INT UNSIGNED NULL,
+                idempotency_use_id BINARY(16) NULL,
+                created_at DATETIME(6) NOT NULL,
+                updated_at DATETIME(6) NOT NULL,
+                paid_at DATETIME(6) NULL,
+                cancelled_at DATETIME(6) NULL,
+                UNIQUE KEY bookings_pnr (pnr),
+                UNIQUE KEY bookings_idempotency (idempotency_use_id),
+                KEY bookings_owner (owner_id, created_at),
+                KEY bookings_due (status, hold_expires_at),
+                KEY bookings_phone (contact_phone_hash),
+                CONSTRAINT bookings_status CHECK (status IN ('awaiting_payment', 'confirmed', 'cancelled',
+                    'refund_pending', 'refund_due', 'expired'))
+            ) \(table)
+            """,
+            // seq: order given at booking (1 first). Infants have no seat; their ID number is optional.
+            """
+            CREATE TABLE booking_passengers (
+                booking_id BIGINT UNSIGNED NOT NULL,
+                seq TINYINT UNSIGNED NOT NULL,
+                passenger_type VARCHAR(12) NOT NULL,
+                name_enc VARBINARY(512) NOT NULL,
+                id_number_enc VARBINARY(255) NULL,
+                coach_position TINYINT UNSIGNED NULL,
+                seat_number TINYINT UNSIGNED NULL,
+                fare_amount INT UNSIGNED NOT NULL,
+                PRIMARY KEY (booking_id, seq),
+                CONSTRAINT booking_passengers_booking FOREIGN KEY (booking_id) REFERENCES bookings (id)
+                    ON DELETE CASCADE
+            ) \(table)
+            """,
+        ]),
+        IdempotencyMigrations.table(service: "booking"),
+    ]
+}
