@@ -21,16 +21,30 @@ SECRETS
   # Each service with a database connects with its own account (created by `setrag migrate`); a secrets file
   # written before a service existed gets that service's password added.
   local service var
-  for service in identity inventory; do
+  for service in identity inventory booking payments; do
     var="SETRAG_$(echo "$service" | tr '[:lower:]' '[:upper:]')_DB_PASSWORD"
     if ! grep -q "^$var=" "$dir/secrets.env"; then
       (umask 077; echo "$var=$(_random_b64 24 | tr '+/' '-_')" >>"$dir/secrets.env")
     fi
   done
+  # The payment aggregator's credentials, shared by the payments service and the local E-Billing simulator.
+  if ! grep -q "^SETRAG_EBILLING_SHARED_KEY=" "$dir/secrets.env"; then
+    (umask 077; {
+      echo "SETRAG_EBILLING_USERNAME=setrag-$name"
+      echo "SETRAG_EBILLING_SHARED_KEY=$(_random_b64 24 | tr '+/' '-_')"
+      echo "SETRAG_EBILLING_CALLBACK_SECRET=$(_random_b64 32 | tr '+/' '-_')"
+    } >>"$dir/secrets.env")
+  fi
   set -a
   # shellcheck disable=SC1091
   . "$dir/secrets.env"
   set +a
+  export SETRAG_PAYMENTS_EBILLING_USERNAME="$SETRAG_EBILLING_USERNAME"
+  export SETRAG_PAYMENTS_EBILLING_SHARED_KEY="$SETRAG_EBILLING_SHARED_KEY"
+  export SETRAG_PAYMENTS_EBILLING_CALLBACK_SECRET="$SETRAG_EBILLING_CALLBACK_SECRET"
+  # The simulator listens 110 ports above the gateway (8190 for dev, 18190 for tests).
+  export SETRAG_EBILLING_SIMULATOR_PORT=$((gateway_port + 110))
+  export SETRAG_PAYMENTS_EBILLING_URL="http://127.0.0.1:$SETRAG_EBILLING_SIMULATOR_PORT"
   export SETRAG_ENVIRONMENT=development
   export SETRAG_GATEWAY_HTTP_ADDRESS="127.0.0.1:$gateway_port"
   export SETRAG_GATEWAY_PUBLIC_URL="http://127.0.0.1:$gateway_port"
@@ -42,6 +56,22 @@ SECRETS
     export "$var=127.0.0.1:$((service_port + i))"
     i=$((i + 1))
   done
+}
+
+# Starts the E-Billing simulator in the background (callbacks to the gateway's public payments path); sets
+# simulator_pid. Log in <log file>.
+simulator_start() { # <setrag binary> <log file>
+  "$1" simulate ebilling --port "$SETRAG_EBILLING_SIMULATOR_PORT" \
+    --callback-url "$SETRAG_GATEWAY_PUBLIC_URL/api/v1/payments/callbacks/ebilling" >>"$2" 2>&1 &
+  simulator_pid=$!
+  for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$SETRAG_EBILLING_SIMULATOR_PORT/healthz" >/dev/null 2>&1 && return 0
+    kill -0 "$simulator_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "the E-Billing simulator did not start; last lines of $2:" >&2
+  tail -5 "$2" >&2
+  return 1
 }
 
 # Waits until the gateway answers /readyz (all modules started).

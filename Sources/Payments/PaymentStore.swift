@@ -1,0 +1,255 @@
+import Foundation
+import SQLKit
+import SetragKernel
+import SetragMySQL
+
+public enum PaymentMethod: String, Sendable, Codable, CaseIterable {
+    case airtelMoney = "airtel_money"
+    case moovMoney = "moov_money"
+    case card
+    case cash
+
+    var wallet: Wallet? {
+        switch self {
+        case .airtelMoney: .airtelMoney
+        case .moovMoney: .moovMoney
+        case .card, .cash: nil
+        }
+    }
+}
+
+/// A payment's states: initiated → pending → succeeded | failed | expired; unknown when the provider may have acted
+/// without telling us (a lost answer): only asking it settles that, never a guess.
+public enum PaymentStatus: String, Sendable, Codable {
+    case initiated, pending, succeeded, failed, expired, unknown
+
+    /// Still waiting for an outcome.
+    public var isOpen: Bool { self == .initiated || self == .pending || self == .unknown }
+}
+
+public struct PaymentRecord: Sendable, Equatable {
+    public var id: Int
+    public var publicID: String
+    public var pnr: String
+    public var owner: String
+    public var method: PaymentMethod
+    public var amount: Int
+    public var status: PaymentStatus
+    public var billID: String?
+    public var paymentURL: String?
+    public var tillAgent: String?
+    public var bookingStatus: String?
+    public var detail: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+}
+
+public struct RefundRecord: Sendable, Equatable {
+    public var id: Int
+    public var paymentID: Int
+    public var reference: String
+    public var amount: Int
+    public var reason: String
+    public var status: String
+    public var providerID: String?
+}
+
+/// Payments' tables. Status changes are conditional updates (`WHERE status IN (...)`): a callback and the
+/// reconciler racing for the same payment change it once.
+public struct PaymentStore: Sendable {
+    let db: any MySQLDatabase
+    let crypto: FieldCrypto
+
+    public init(database: any MySQLDatabase, crypto: FieldCrypto) {
+        self.db = database
+        self.crypto = crypto
+    }
+
+    static func payerContext(_ publicID: String) -> String { "payments:\(publicID):payer_msisdn" }
+
+    public func insert(publicID: String, pnr: String, owner: String, method: PaymentMethod, amount: Int,
+                       payerE164: String?, tillAgent: String?, now: Date) async throws -> PaymentRecord {
+        let sealed = try payerE164.map { try crypto.seal($0, context: Self.payerContext(publicID)) }
+        let hash = payerE164.map { crypto.lookupHash($0, purpose: "phone") }
+        let id = Int(try await db.exec(SQLQueryString("""
+            INSERT INTO payments (public_id, pnr, owner, method, amount, status, payer_msisdn, payer_msisdn_hash,
+                till_agent, created_at, updated_at)
+            VALUES (\(bind: publicID), \(bind: pnr), \(bind: owner), \(bind: method.rawValue), \(bind: amount),
+                'initiated', \(bind: sealed), \(bind: hash), \(bind: tillAgent), \(bind: now), \(bind: now))
+            """)).lastInsertID)
+        return PaymentRecord(id: id, publicID: publicID, pnr: pnr, owner: owner, method: method, amount: amount,
+                             status: .initiated, billID: nil, paymentURL: nil, tillAgent: tillAgent,
+                             bookingStatus: nil, detail: nil, createdAt: now, updatedAt: now)
+    }
+
+    /// Moves a payment from one of `from` to `to` (with what the step learnt); false when another step got there
+    /// first.
+    @discardableResult
+    public func transition(_ id: Int, from: Set<PaymentStatus>, to: PaymentStatus, billID: String? = nil,
+                           paymentURL: String? = nil, bookingStatus: String? = nil, detail: String? = nil,
+                           now: Date) async throws -> Bool {
+        var states: SQLQueryString = ""
+        for (index, state) in from.map(\.rawValue).sorted().enumerated() {
+            if index > 0 { states.appendLiteral(", ") }
+            states.appendInterpolation(bind: state)
+        }
+        return try await db.exec(SQLQueryString("""
+            UPDATE payments SET status = \(bind: to.rawValue), updated_at = \(bind: now),
+                provider_bill_id = COALESCE(\(bind: billID), provider_bill_id),
+                payment_url = COALESCE(\(bind: paymentURL), payment_url),
+                booking_status = COALESCE(\(bind: bookingStatus), booking_status),
+                detail = COALESCE(\(bind: detail), detail)
+            WHERE id = \(bind: id) AND status IN (\(states))
+            """)).affectedRows == 1
+    }
+
+    /// Records what booking answered once a payment succeeded.
+    public func setBookingStatus(_ id: Int, _ status: String, now: Date) async throws {
+        _ = try await db.exec(SQLQueryString("""
+            UPDATE payments SET booking_status = \(bind: status), updated_at = \(bind: now) WHERE id = \(bind: id)
+            """))
+    }
+
+    struct Row: Decodable {
+        let id: Int
+        let public_id: String
+        let pnr: String
+        let owner: String
+        let method: String
+        let amount: Int
+        let status: String
+        let provider_bill_id: String?
+        let payment_url: String?
+        let till_agent: String?
+        let booking_status: String?
+        let detail: String?
+        let created_at: Date
+        let updated_at: Date
+
+        var record: PaymentRecord {
+            PaymentRecord(id: id, publicID: public_id, pnr: pnr, owner: owner,
+                          method: PaymentMethod(rawValue: method) ?? .cash, amount: amount,
+                          status: PaymentStatus(rawValue: status) ?? .unknown, billID: provider_bill_id,
+                          paymentURL: payment_url, tillAgent: till_agent, bookingStatus: booking_status,
+                          detail: detail, createdAt: created_at, updatedAt: updated_at)
+        }
+    }
+
+    static let columns: SQLQueryString = """
+        SELECT id, public_id, pnr, owner, method, amount, status, provider_bill_id, payment_url, till_agent,
+            booking_status, detail, created_at, updated_at FROM payments
+        """
+
+    public func payment(publicID: String) async throws -> PaymentRecord? {
+        try await db.raw("\(Self.columns) WHERE public_id = \(bind: publicID)").first(decoding: Row.self)?.record
+    }
+
+    public func payment(billID: String) async throws -> PaymentRecord? {
+        try await db.raw("\(Self.columns) WHERE provider_bill_id = \(bind: billID)").first(decoding: Row.self)?.record
+    }
+
+    public func payment(id: Int) async throws -> PaymentRecord? {
+        try await db.raw("\(Self.columns) WHERE id = \(bind: id)").first(decoding: Row.self)?.record
+    }
+
+    /// Payments of a booking still waiting for an outcome, or already paid.
+    public func openOrPaid(pnr: String) async throws -> [PaymentRecord] {
+        try await db.raw("""
+            \(Self.columns) WHERE pnr = \(bind: pnr) AND status IN ('initiated', 'pending', 'unknown', 'succeeded')
+            ORDER BY id
+            """).all(decoding: Row.self).map(\.record)
+    }
+
+    /// Open payments not heard of for `quietFor`: the reconciler asks the provider about them.
+    public func due(quietFor: TimeInterval, now: Date, limit: Int) async throws -> [PaymentRecord] {
+        try await db.raw("""
+            \(Self.columns) WHERE status IN ('initiated', 'pending', 'unknown')
+                AND updated_at <= \(bind: now.addingTimeInterval(-quietFor))
+            ORDER BY updated_at LIMIT \(literal: limit)
+            """).all(decoding: Row.self).map(\.record)
+    }
+
+    /// Succeeded payments booking has not been told of (it could not be reached at the time).
+    public func succeededWithoutBooking(limit: Int) async throws -> [PaymentRecord] {
+        try await db.raw("""
+            \(Self.columns) WHERE status = 'succeeded' AND booking_status IS NULL ORDER BY id LIMIT \(literal: limit)
+            """).all(decoding: Row.self).map(\.record)
+    }
+
+    struct PayerRow: Decodable { let payer_msisdn: Data? }
+
+    /// The payer's number, unsealed (to pay a refund back).
+    public func payer(of payment: PaymentRecord) async throws -> String? {
+        guard let sealed = try await db.raw("SELECT payer_msisdn FROM payments WHERE id = \(bind: payment.id)")
+            .first(decoding: PayerRow.self)?.payer_msisdn else { return nil }
+        return try crypto.open(sealed, context: Self.payerContext(payment.publicID))
+    }
+
+    /// True the first time a provider's callback for this id and state arrives.
+    public func firstCallback(providerID: String, state: String, now: Date) async throws -> Bool {
+        try await db.exec(SQLQueryString("""
+            INSERT IGNORE INTO provider_callbacks (provider_id, state, received_at)
+            VALUES (\(bind: providerID), \(bind: state), \(bind: now))
+            """)).affectedRows == 1
+    }
+
+    // MARK: refunds
+
+    struct RefundRow: Decodable {
+        let id: Int
+        let payment_id: Int
+        let reference: String
+        let amount: Int
+        let reason: String
+        let status: String
+        let provider_id: String?
+
+        var record: RefundRecord {
+            RefundRecord(id: id, paymentID: payment_id, reference: reference, amount: amount, reason: reason,
+                         status: status, providerID: provider_id)
+        }
+    }
+
+    /// The refund of `reference`, made once: a second call finds the first.
+    public func refund(paymentID: Int, reference: String, amount: Int, reason: String, now: Date) async throws
+        -> RefundRecord
+    {
+        _ = try await db.exec(SQLQueryString("""
+            INSERT IGNORE INTO refunds (payment_id, reference, amount, reason, status, created_at, updated_at)
+            VALUES (\(bind: paymentID), \(bind: reference), \(bind: amount), \(bind: reason), 'pending', \(bind: now),
+                \(bind: now))
+            """))
+        return try await refund(reference: reference)!
+    }
+
+    public func refund(reference: String) async throws -> RefundRecord? {
+        try await db.raw("""
+            SELECT id, payment_id, reference, amount, reason, status, provider_id FROM refunds
+            WHERE reference = \(bind: reference)
+            """).first(decoding: RefundRow.self)?.record
+    }
+
+    public func refunds(paymentID: Int) async throws -> [RefundRecord] {
+        try await db.raw("""
+            SELECT id, payment_id, reference, amount, reason, status, provider_id FROM refunds
+            WHERE payment_id = \(bind: paymentID) ORDER BY id
+            """).all(decoding: RefundRow.self).map(\.record)
+    }
+
+    /// Refunds without a final word, quiet for `quietFor`.
+    public func openRefunds(quietFor: TimeInterval, now: Date, limit: Int) async throws -> [RefundRecord] {
+        try await db.raw("""
+            SELECT id, payment_id, reference, amount, reason, status, provider_id FROM refunds
+            WHERE status IN ('pending', 'unknown') AND updated_at <= \(bind: now.addingTimeInterval(-quietFor))
+            ORDER BY updated_at LIMIT \(literal: limit)
+            """).all(decoding: RefundRow.self).map(\.record)
+    }
+
+    public func updateRefund(_ id: Int, status: String, providerID: String?, now: Date) async throws {
+        _ = try await db.exec(SQLQueryString("""
+            UPDATE refunds SET status = \(bind: status), provider_id = COALESCE(\(bind: providerID), provider_id),
+                updated_at = \(bind: now)
+            WHERE id = \(bind: id) AND status NOT IN ('succeeded', 'failed')
+            """))
+    }
+}

@@ -1,0 +1,70 @@
+import SetragKernel
+
+/// The payments database's schema, in order. Names are stable: never rename or edit one that has shipped.
+enum PaymentsMigrations {
+    static let table = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
+
+    static let all: [Migration] = [
+        Migration("payments_0001_payments", [
+            // One payment attempt for one booking. status: initiated → pending → succeeded | failed | expired, or
+            // unknown (the provider may have acted: reconciled by asking it, never taken for a failure).
+            // The payer's number is personal data: sealed per field, with a keyed hash beside it.
+            """
+            CREATE TABLE payments (
+                id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                public_id CHAR(24) NOT NULL,
+                pnr CHAR(6) NOT NULL,
+                owner VARCHAR(64) NOT NULL,
+                method VARCHAR(16) NOT NULL,
+                amount INT UNSIGNED NOT NULL,
+                status VARCHAR(12) NOT NULL,
+                provider_bill_id VARCHAR(32) NULL,
+                payment_url VARCHAR(255) NULL,
+                payer_msisdn VARBINARY(255) NULL,
+                payer_msisdn_hash BINARY(32) NULL,
+                till_agent VARCHAR(64) NULL,
+                booking_status VARCHAR(20) NULL,
+                detail VARCHAR(200) NULL,
+                created_at DATETIME(6) NOT NULL,
+                updated_at DATETIME(6) NOT NULL,
+                UNIQUE KEY payments_public_id (public_id),
+                UNIQUE KEY payments_bill (provider_bill_id),
+                KEY payments_pnr (pnr),
+                KEY payments_open (status, updated_at),
+                CONSTRAINT payments_status
+                    CHECK (status IN ('initiated', 'pending', 'succeeded', 'failed', 'expired', 'unknown'))
+            ) \(table)
+            """,
+            // Every verified callback once: a repeated one (same bill or payout, same state) is recognised here.
+            """
+            CREATE TABLE provider_callbacks (
+                id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                provider_id VARCHAR(32) NOT NULL,
+                state VARCHAR(16) NOT NULL,
+                received_at DATETIME(6) NOT NULL,
+                UNIQUE KEY provider_callbacks_once (provider_id, state)
+            ) \(table)
+            """,
+            // Money paid back to the payer's wallet. reference is sent to the provider, which answers a repeated
+            // reference with the same payout: a retry never pays twice.
+            """
+            CREATE TABLE refunds (
+                id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                payment_id BIGINT UNSIGNED NOT NULL,
+                reference VARCHAR(40) NOT NULL,
+                amount INT UNSIGNED NOT NULL,
+                reason VARCHAR(40) NOT NULL,
+                status VARCHAR(12) NOT NULL,
+                provider_id VARCHAR(32) NULL,
+                created_at DATETIME(6) NOT NULL,
+                updated_at DATETIME(6) NOT NULL,
+                UNIQUE KEY refunds_reference (reference),
+                KEY refunds_open (status, updated_at),
+                CONSTRAINT refunds_payment FOREIGN KEY (payment_id) REFERENCES payments (id),
+                CONSTRAINT refunds_status CHECK (status IN ('pending', 'succeeded', 'failed', 'unknown', 'manual'))
+            ) \(table)
+            """,
+        ]),
+        IdempotencyMigrations.table(service: "payments"),
+    ]
+}

@@ -1,0 +1,206 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import SetragKernel
+import SetragMySQL
+
+/// The payments service: payments of bookings by mobile money (Airtel Money, Moov Money) and card through the
+/// E-Billing aggregator, cash at a counter, provider callbacks, reconciliation, refunds.
+///
+/// Settings: `crypto.*` (the payer's number is sealed); `payments.ebilling.url` (the aggregator's API, default
+/// `http://127.0.0.1:8190`), `payments.ebilling.username`, `payments.ebilling.shared_key` and
+/// `payments.ebilling.callback_secret` (required); `payments.public_url` (where the hosted page sends payers back,
+/// default `gateway.public_url`); `payments.reconcile_seconds` (how often open payments are checked, default 30).
+public enum PaymentsModule {
+    public static let definition = ModuleDefinition(
+        name: "payments", needs: [.database], migrations: PaymentsMigrations.all
+    ) { settings in
+        let options = Options(settings)
+        return { context in try await start(context, options: options) }
+    }
+
+    public struct Options: Sendable {
+        var crypto: FieldCrypto?
+        public var providerURL: String
+        public var username: String
+        public var sharedKey: String
+        public var callbackSecret: String
+        public var publicURL: String
+        public var reconcileSeconds: Int
+
+        public init(_ settings: Settings) {
+            crypto = FieldCrypto.from(settings)
+            providerURL = settings.string("payments.ebilling.url", default: "http://127.0.0.1:8190")
+            username = settings.string("payments.ebilling.username")
+            sharedKey = settings.string("payments.ebilling.shared_key", secret: true)
+            callbackSecret = settings.string("payments.ebilling.callback_secret", secret: true)
+            let gateway = settings.string("gateway.public_url", default: "http://127.0.0.1:8080")
+            publicURL = settings.string("payments.public_url", default: gateway)
+            reconcileSeconds = settings.int("payments.reconcile_seconds", default: 30, range: 1...3600)
+        }
+    }
+
+    public struct Parts: Sendable {
+        public let service: PaymentService
+        public let store: PaymentStore
+        public let idempotency: IdempotencyKeys
+        public let callbackSecret: String
+    }
+
+    public static func parts(database: any MySQLDatabase, options: Options, http: HTTPClient, bookings: any BookingLink,
+                             logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) -> Parts {
+        let store = PaymentStore(database: database, crypto: options.crypto!)
+        let provider = EBillingClient(baseURL: options.providerURL, username: options.username,
+                                      sharedKey: options.sharedKey, http: http)
+        let service = PaymentService(store: store, provider: provider, bookings: bookings, logger: logger,
+                                     publicURL: options.publicURL)
+        return Parts(service: service, store: store,
+                     idempotency: IdempotencyKeys(database: database, logger: logger, now: now),
+                     callbackSecret: options.callbackSecret)
+    }
+
+    public static func buildRouter(parts: Parts, context: ModuleContext,
+                                   now: @escaping @Sendable () -> Date = { Date() }) -> Router<AppContext> {
+        let router = ServiceHTTP.router(context)
+        PaymentsRoutes(parts: parts, now: now).register(on: router)
+        return router
+    }
+
+    static func start(_ context: ModuleContext, options: Options) async throws -> [any Service] {
+        let bookings = HTTPBookingLink(baseURL: context.endpoints.url("booking"), http: context.httpClient)
+        let parts = parts(database: context.requireDatabase(), options: options, http: context.httpClient,
+                          bookings: bookings, logger: context.logger)
+        return [
+            Reconciler(service: parts.service, idempotency: parts.idempotency,
+                       interval: .seconds(options.reconcileSeconds), logger: context.logger),
+            ServiceHTTP.application(name: "payments", router: buildRouter(parts: parts, context: context),
+                                    address: context.endpoints.listen["payments"]!, kernel: context.kernel,
+                                    logger: context.logger),
+        ]
+    }
+}
+
+/// Every `interval`: asks the provider about payments it has not told us about, finishes what booking missed,
+/// and forgets old idempotency keys.
+struct Reconciler: Service {
+    let service: PaymentService
+    let idempotency: IdempotencyKeys
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    _ = try await service.reconcile(now: Date())
+                    try await idempotency.purgeExpired()
+                } catch {
+                    logger.warning("reconciliation failed", metadata: ["error": "\(error)"])
+                }
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+}
+
+struct PaymentsRoutes: Sendable {
+    let parts: Parts
+    let now: @Sendable () -> Date
+    typealias Parts = PaymentsModule.Parts
+
+    static let signature = HTTPField.Name("X-Ebilling-Signature")!
+    static let timestamp = HTTPField.Name("X-Ebilling-Timestamp")!
+
+    func register(on router: Router<AppContext>) {
+        router.post("/api/v1/payments") { request, context in
+            let caller = try context.requirePrincipal()
+            guard caller.has(.bookingsOwn) || caller.has(.counterSell) else {
+                throw ProblemError.forbidden("This needs the permission \(Permission.bookingsOwn.rawValue)")
+            }
+            let authorization = request.headers[.authorization] ?? ""
+            return try await parts.idempotency.run(request, context: context, caller: caller.subject) { call in
+                let body = try await call.request.decodeJSON(as: PaymentRequest.self, context: context)
+                let payment = try await parts.service.start(body, caller: caller, authorization: authorization,
+                                                            now: now())
+                return try IdempotentAnswer(json: PaymentJSON(payment), status: .created, headers: [
+                    .location: "/api/v1/payments/\(payment.publicID)", .cacheControl: "no-store",
+                ])
+            }
+        }
+        router.get("/api/v1/payments/:id") { _, context in
+            let caller = try context.requirePrincipal()
+            let id = try context.parameters.require("id")
+            guard id.count <= 32, let payment = try await parts.store.payment(publicID: id),
+                  PaymentService.maySee(payment, caller) else { throw PaymentsError.paymentNotFound }
+            return JSONResponse(PaymentJSON(payment), headers: [.cacheControl: "no-store"])
+        }
+        // The aggregator's callbacks: no caller token, a signature instead.
+        router.post("/api/v1/payments/callbacks/ebilling") { request, context in
+            var request = request
+            let body = try await request.collectBody(upTo: 64 << 10)
+            let callback: EBillingCallback
+            do {
+                callback = try EBillingCallback.verify(
+                    body: Array(body.readableBytesView), timestamp: request.headers[Self.timestamp],
+                    signature: request.headers[Self.signature], secret: parts.callbackSecret, now: now())
+            } catch {
+                context.logger.warning("provider callback refused", metadata: ["reason": "\(error)"])
+                throw PaymentsError.badCallback("\(error)")
+            }
+            try await parts.service.handle(callback, now: now())
+            return jsonResponse(["received": true])
+        }
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"],
+                     body: .init(byteBuffer: ByteBuffer(string: PaymentsOpenAPI.document)))
+        }
+    }
+}
+
+struct PaymentJSON: Encodable, Sendable {
+    let id: String
+    let pnr: String
+    let method: String
+    let amount: Int
+    let currency = "XAF"
+    let status: String
+    /// Card payments: the aggregator's page to send the payer to.
+    let paymentUrl: String?
+    let bookingStatus: String?
+    let createdAt: String
+
+    init(_ payment: PaymentRecord) {
+        id = payment.publicID
+        pnr = payment.pnr
+        method = payment.method.rawValue
+        amount = payment.amount
+        status = payment.status.rawValue
+        paymentUrl = payment.method == .card ? payment.paymentURL : nil
+        bookingStatus = payment.bookingStatus
+        createdAt = payment.createdAt.formatted(.iso8601)
+    }
+}
+
+enum PaymentsOpenAPI {
+    static let document = """
+        {"openapi": "3.1.0", "info": {"title": "SETRAG payments", "version": "1"},
+         "paths": {
+          "/api/v1/payments": {"post": {"summary": "Pay a booking awaiting payment (Idempotency-Key required)",
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object",
+              "required": ["pnr", "method"], "additionalProperties": false, "properties": {
+                "pnr": {"type": "string", "pattern": "^[A-Z2-9]{6}$"},
+                "method": {"enum": ["airtel_money", "moov_money", "card", "cash"]},
+                "msisdn": {"type": "string", "description": "the payer's Gabonese mobile number (all but cash)"}}}}}},
+            "responses": {"201": {"description": "the payment: succeeded (cash), pending (a PIN request was sent to the phone, or paymentUrl to open for a card), failed, or unknown (being reconciled)"},
+              "404": {"description": "no such booking for this caller"}, "409": {"description": "booking not payable, or a payment in progress"},
+              "422": {"description": "invalid fields"}, "503": {"description": "provider or booking unreachable; nothing charged"}}}},
+          "/api/v1/payments/{id}": {"get": {"summary": "A payment (its payer or staff)",
+            "responses": {"200": {"description": "the payment"}, "404": {"description": "not found"}}}},
+          "/api/v1/payments/callbacks/ebilling": {"post": {"summary": "E-Billing's signed callbacks (X-Ebilling-Timestamp, X-Ebilling-Signature: sha256=HMAC of timestamp.body)",
+            "responses": {"200": {"description": "applied once"}, "401": {"description": "bad or stale signature"}}}}
+         }}
+        """
+}

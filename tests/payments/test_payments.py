@@ -1,0 +1,200 @@
+"""Paying for a booking through the running platform: gateway, identity, inventory, booking, payments, and the
+E-Billing simulator started by script/test (its callbacks come back through the gateway).
+
+Needs, besides the OAuth tests' settings: SETRAG_EBILLING_SIMULATOR_PORT (script/lib/env.sh exports it).
+"""
+import datetime
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "oauth"))
+from oauth_support import CUSTOMER, http, load_platform, sign_in  # noqa: E402
+
+AGENT = "agent@demo.setrag.ga"
+
+
+@pytest.fixture(scope="module")
+def platform():
+    return load_platform()
+
+
+@pytest.fixture(scope="module")
+def customer(platform) -> str:
+    return sign_in(platform, CUSTOMER).token["access_token"]
+
+
+@pytest.fixture(scope="module")
+def agent(platform) -> str:
+    return sign_in(platform, AGENT).token["access_token"]
+
+
+@pytest.fixture(scope="module")
+def simulator() -> str:
+    port = os.environ.get("SETRAG_EBILLING_SIMULATOR_PORT")
+    assert port, "export SETRAG_EBILLING_SIMULATOR_PORT (script/lib/env.sh does)"
+    return f"http://127.0.0.1:{port}"
+
+
+def next_tuesday() -> str:
+    # Train 211 (Express Owendo -> Franceville) leaves on Tuesdays at 12:30 local time; take one at least a day away.
+    today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=1))).date()
+    days = (1 - today.weekday()) % 7 or 7
+    return (today + datetime.timedelta(days=days)).isoformat()
+
+
+def trip_211(platform) -> int:
+    answer = http("GET", platform.base_url + f"/api/v1/trips?from=OWE&to=NDJ&date={next_tuesday()}")
+    assert answer.status_code == 200, answer.text[:300]
+    trips = [trip for trip in answer.json()["trips"] if trip["trainNumber"] == 211]
+    assert trips, answer.json()
+    return trips[0]["id"]
+
+
+def post(platform, path: str, token: str, body: dict, key: str | None = None) -> requests.Response:
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key or str(uuid.uuid4())}
+    return http("POST", platform.base_url + path, json=body, headers=headers)
+
+
+def get(platform, path: str, token: str) -> requests.Response:
+    return http("GET", platform.base_url + path, headers={"Authorization": f"Bearer {token}"})
+
+
+def book(platform, token: str, travel_class: str = "second", passengers: int = 1) -> dict:
+    response = post(platform, "/api/v1/bookings", token, {
+        "tripId": trip_211(platform), "from": "OWE", "to": "NDJ", "class": travel_class,
+        "passengers": [{"type": "adult", "name": f"Voyageur {i}", "idNumber": f"GA{100000 + i}"}
+                       for i in range(passengers)],
+        "contactPhone": "074123456",
+    })
+    assert response.status_code == 201, response.text[:500]
+    booking = response.json()
+    assert booking["status"] == "awaiting_payment"
+    return booking
+
+
+def wait_for(platform, token: str, payment_id: str, status: str, seconds: float = 15) -> dict:
+    deadline = time.time() + seconds
+    while True:
+        payment = get(platform, f"/api/v1/payments/{payment_id}", token).json()
+        if payment.get("status") == status or time.time() > deadline:
+            return payment
+        time.sleep(0.2)
+
+
+def scenario(simulator: str, msisdn: str, outcome: str, **delays):
+    response = requests.put(f"{simulator}/_sim/scenarios/{msisdn}", json={"outcome": outcome, **delays}, timeout=10)
+    assert response.status_code == 200, response.text[:300]
+
+
+def test_airtel_money_push_confirms_the_booking(platform, customer):
+    booking = book(platform, customer, passengers=2)
+    response = post(platform, "/api/v1/payments", customer,
+                    {"pnr": booking["pnr"], "method": "airtel_money", "msisdn": "074 12 34 56"})
+    assert response.status_code == 201, response.text[:500]
+    payment = response.json()
+    assert payment["amount"] == booking["total"] and payment["status"] == "pending"
+    # The simulated payer types the PIN; the signed callback comes back through the gateway.
+    paid = wait_for(platform, customer, payment["id"], "succeeded")
+    assert paid["status"] == "succeeded", paid
+    assert paid["bookingStatus"] == "confirmed"
+    assert get(platform, f"/api/v1/bookings/{booking['pnr']}", customer).json()["status"] == "confirmed"
+    # The booking takes no second payment.
+    again = post(platform, "/api/v1/payments", customer,
+                 {"pnr": booking["pnr"], "method": "airtel_money", "msisdn": "074123456"})
+    assert again.status_code == 409, again.text[:300]
+
+
+def test_a_declined_push_fails_and_the_booking_still_waits(platform, customer, simulator):
+    scenario(simulator, "077001122", "decline", confirm_after_ms=100)
+    booking = book(platform, customer)
+    payment = post(platform, "/api/v1/payments", customer,
+                   {"pnr": booking["pnr"], "method": "airtel_money", "msisdn": "077001122"}).json()
+    failed = wait_for(platform, customer, payment["id"], "failed")
+    assert failed["status"] == "failed", failed
+    assert get(platform, f"/api/v1/bookings/{booking['pnr']}", customer).json()["status"] == "awaiting_payment"
+    # Another try, with a Moov wallet that pays, goes through.
+    retry = post(platform, "/api/v1/payments", customer,
+                 {"pnr": booking["pnr"], "method": "moov_money", "msisdn": "066334455"})
+    assert retry.status_code == 201, retry.text[:300]
+    assert wait_for(platform, customer, retry.json()["id"], "succeeded")["bookingStatus"] == "confirmed"
+
+
+def test_a_late_payer_stays_pending_then_succeeds(platform, customer, simulator):
+    scenario(simulator, "062778899", "timeout_then_success", confirm_after_ms=1500)
+    booking = book(platform, customer)
+    payment = post(platform, "/api/v1/payments", customer,
+                   {"pnr": booking["pnr"], "method": "moov_money", "msisdn": "062778899"}).json()
+    time.sleep(0.5)
+    assert get(platform, f"/api/v1/payments/{payment['id']}", customer).json()["status"] == "pending"
+    assert wait_for(platform, customer, payment["id"], "succeeded")["status"] == "succeeded"
+
+
+def test_same_idempotency_key_same_payment(platform, customer):
+    booking = book(platform, customer)
+    key = str(uuid.uuid4())
+    body = {"pnr": booking["pnr"], "method": "airtel_money", "msisdn": "074556677"}
+    first = post(platform, "/api/v1/payments", customer, body, key=key)
+    second = post(platform, "/api/v1/payments", customer, body, key=key)
+    assert first.status_code == second.status_code == 201
+    assert first.json()["id"] == second.json()["id"]
+    other = post(platform, "/api/v1/payments", customer, dict(body, msisdn="074556678"), key=key)
+    assert other.status_code == 422, other.text[:300]
+
+
+def test_cash_at_a_counter_is_for_agents(platform, customer, agent):
+    booking = book(platform, customer)
+    refused = post(platform, "/api/v1/payments", customer, {"pnr": booking["pnr"], "method": "cash"})
+    assert refused.status_code == 403, refused.text[:300]
+    sold = post(platform, "/api/v1/payments", agent, {"pnr": booking["pnr"], "method": "cash"})
+    assert sold.status_code == 201, sold.text[:300]
+    assert sold.json()["status"] == "succeeded" and sold.json()["bookingStatus"] == "confirmed"
+    assert get(platform, f"/api/v1/bookings/{booking['pnr']}", customer).json()["status"] == "confirmed"
+
+
+def test_a_card_payment_goes_through_the_hosted_page(platform, customer):
+    booking = book(platform, customer)
+    payment = post(platform, "/api/v1/payments", customer,
+                   {"pnr": booking["pnr"], "method": "card", "msisdn": "074998877"}).json()
+    assert payment["status"] == "pending" and payment["paymentUrl"], payment
+    # The payer's browser on the aggregator's page: no card number ever reaches SETRAG.
+    page = requests.get(payment["paymentUrl"], timeout=10)
+    assert page.status_code == 200 and "card_number" not in page.text
+    paid = requests.post(payment["paymentUrl"], data={"action": "pay", "payment_system_name": "card"},
+                         allow_redirects=False, timeout=10)
+    assert paid.status_code == 303
+    assert paid.headers["Location"].startswith(platform.base_url + f"/bookings/{booking['pnr']}")
+    assert wait_for(platform, customer, payment["id"], "succeeded")["bookingStatus"] == "confirmed"
+
+
+def test_someone_elses_booking_and_bad_input_are_refused(platform, customer, agent):
+    booking = book(platform, agent)  # booked by the agent for somebody else
+    hidden = post(platform, "/api/v1/payments", customer,
+                  {"pnr": booking["pnr"], "method": "airtel_money", "msisdn": "074123456"})
+    assert hidden.status_code == 404, hidden.text[:300]
+    for body, status in [
+        ({"pnr": "ABC", "method": "airtel_money", "msisdn": "074123456"}, 422),
+        ({"pnr": booking["pnr"], "method": "bitcoin", "msisdn": "074123456"}, 422),
+        ({"pnr": booking["pnr"], "method": "airtel_money"}, 422),
+        ({"pnr": booking["pnr"], "method": "airtel_money", "msisdn": "066123456"}, 422),  # a Moov number
+        ({"pnr": booking["pnr"], "method": "airtel_money", "msisdn": "074123456", "amount": 1}, 422),
+        ({"pnr": 123456, "method": "airtel_money", "msisdn": "074123456"}, 422),
+    ]:
+        answer = post(platform, "/api/v1/payments", customer, body)
+        assert answer.status_code == status, (body, answer.text[:300])
+        assert answer.headers["Content-Type"].startswith("application/problem+json")
+    assert http("POST", platform.base_url + "/api/v1/payments", json={}).status_code == 401
+    assert get(platform, "/api/v1/payments/pay_doesnotexist", customer).status_code == 404
+
+
+def test_forged_callbacks_are_refused(platform):
+    body = b'{"bill_id":"1234567890","external_reference":"x","state":"paid","amount":1}'
+    for headers in [{}, {"X-Ebilling-Timestamp": str(int(time.time())), "X-Ebilling-Signature": "sha256=" + "0" * 64}]:
+        answer = http("POST", platform.base_url + "/api/v1/payments/callbacks/ebilling", data=body,
+                      headers={"Content-Type": "application/json", **headers})
+        assert answer.status_code == 401, answer.text[:300]
