@@ -10,6 +10,9 @@ public enum QuotaClass: String, Sendable, CaseIterable {
     case write
     /// GET and HEAD.
     case read
+    /// Payment providers' callbacks (`/api/v1/payments/callbacks/*`, authenticated by their signature): counted
+    /// apart, so that nobody's other requests from the same address can hold back a payment's confirmation.
+    case callback
 }
 
 /// A token bucket's shape: tokens refill at `ratePerMinute`, up to `burst`.
@@ -26,6 +29,7 @@ public struct QuotaRule: Sendable, Equatable {
         .auth: QuotaRule(ratePerMinute: 10, burst: 20),
         .write: QuotaRule(ratePerMinute: 60, burst: 60),
         .read: QuotaRule(ratePerMinute: 600, burst: 300),
+        .callback: QuotaRule(ratePerMinute: 600, burst: 300),
     ]
 }
 
@@ -38,7 +42,7 @@ public struct QuotaRule: Sendable, Equatable {
 /// | `gateway.oauth.client_id` | `setrag-web` |
 /// | `gateway.oauth.client_secret` | required (secret) |
 /// | `gateway.web_root` | `web/dist` (relative to the working directory) |
-/// | `gateway.quota.<auth,write,read>.rate_per_minute`, `.burst` | 10/20, 60/60, 600/300 |
+/// | `gateway.quota.<auth,write,read,callback>.rate_per_minute`, `.burst` | 10/20, 60/60, 600/300, 600/300 |
 /// | `gateway.quota.max_clients` | 100000 buckets kept in memory per class |
 /// | `gateway.cors.origins` | empty (same origin only); comma-separated origins |
 /// | `gateway.upstream_timeout` | 25 seconds until an upstream answers with its head |

@@ -76,6 +76,7 @@ final class QuotaBuckets: Sendable {
         if path.hasPrefix("/auth/") || path == "/oauth/token" || (method == .post && path == "/oauth/authorize") {
             return .auth
         }
+        if path.hasPrefix("/api/v1/payments/callbacks/") { return .callback }
         return method == .get || method == .head ? .read : .write
     }
 }

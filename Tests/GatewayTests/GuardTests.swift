@@ -161,6 +161,8 @@ struct GuardTests {
         #expect(QuotaBuckets.quotaClass(method: .post, path: "/oauth/token") == .auth)
         #expect(QuotaBuckets.quotaClass(method: .get, path: "/auth/login") == .auth)
         #expect(QuotaBuckets.quotaClass(method: .get, path: "/oauth/authorize") == .read)
+        #expect(QuotaBuckets.quotaClass(method: .post, path: "/api/v1/payments/callbacks/ebilling") == .callback)
+        #expect(QuotaBuckets.quotaClass(method: .post, path: "/api/v1/payments") == .write)
         #expect(QuotaBuckets.quotaClass(method: .post, path: "/oauth/authorize") == .auth)
         #expect(QuotaBuckets.quotaClass(method: .delete, path: "/api/v1/bookings/X") == .write)
     }

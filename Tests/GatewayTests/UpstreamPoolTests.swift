@@ -23,7 +23,7 @@ struct UpstreamPoolTests {
                 Response(status: .ok, headers: [.connection: "close"], body: .init(byteBuffer: ByteBuffer(string: "bye")))
             }
             router.get("/slow") { _, _ in
-                try await Task.sleep(for: .seconds(2))
+                try await Task.sleep(for: .seconds(5))
                 return "late"
             }
             // 8 MB in 64 KB chunks, byte i of the body being i % 251, so that a reordered or lost chunk shows.
@@ -177,7 +177,8 @@ struct UpstreamPoolTests {
         try await Self.withUpstream(responseTimeout: .milliseconds(200)) { pool, target in
             let started = ContinuousClock.now
             await #expect(throws: UpstreamFailure.timedOut) { try await Self.get("/slow", pool, target) }
-            #expect(ContinuousClock.now - started < .seconds(1))
+            // Given up long before the service's answer (5 s), with room for a busy machine.
+            #expect(ContinuousClock.now - started < .seconds(3))
             #expect(pool.idleCount == 0)
         }
     }

@@ -10,16 +10,19 @@ struct ScenarioTests {
     @Test("timeout_then_success: status ready and no callback within the wait, then paid and a callback")
     func timeoutThenSuccess() async throws {
         try await SimulatorHarness.run { sim in
-            try await sim.setScenario("077123456", ["outcome": "timeout_then_success", "confirm_after_ms": 800])
+            try await sim.setScenario("077123456", ["outcome": "timeout_then_success", "confirm_after_ms": 1500])
             let id = try await sim.createBill(msisdn: "077123456")
             let start = ContinuousClock.now
             #expect(try await sim.push(id, msisdn: "077123456").status == .accepted)
             try await Task.sleep(for: .milliseconds(300))
-            #expect(try await sim.bill(id)["state"] as? String == "ready")
-            #expect(sim.receiver.deliveries.isEmpty)
+            // Whatever the machine's load: a status answered before the payer confirms says ready.
+            let early = try await sim.bill(id)["state"] as? String
+            if ContinuousClock.now - start < .milliseconds(1500) { #expect(early == "ready") }
 
             let callback = try #require(try await sim.receiver.wait { $0.billID == id }.first)
-            #expect(callback.at - start >= .milliseconds(800))
+            // No callback before the payer confirmed.
+            #expect(sim.receiver.deliveries.allSatisfy { $0.at - start >= .milliseconds(1500) })
+            #expect(callback.at - start >= .milliseconds(1500))
             #expect(callback.state == "paid")
             #expect(sim.signatureIsValid(callback))
             #expect(try await sim.bill(id)["state"] as? String == "paid")
@@ -29,16 +32,18 @@ struct ScenarioTests {
     @Test("timeout_then_failure: status ready within the wait, then expired with a failure callback")
     func timeoutThenFailure() async throws {
         try await SimulatorHarness.run { sim in
-            try await sim.setScenario("074123456", ["outcome": "timeout_then_failure", "confirm_after_ms": 600])
+            try await sim.setScenario("074123456", ["outcome": "timeout_then_failure", "confirm_after_ms": 1500])
             let id = try await sim.createBill()
             let start = ContinuousClock.now
             #expect(try await sim.push(id).status == .accepted)
             try await Task.sleep(for: .milliseconds(200))
-            #expect(try await sim.bill(id)["state"] as? String == "ready")
-            #expect(sim.receiver.deliveries.isEmpty)
+            // Whatever the machine's load: a status answered before the wait ends says ready.
+            let early = try await sim.bill(id)["state"] as? String
+            if ContinuousClock.now - start < .milliseconds(1500) { #expect(early == "ready") }
 
             let callback = try #require(try await sim.receiver.wait { $0.billID == id }.first)
-            #expect(callback.at - start >= .milliseconds(600))
+            #expect(sim.receiver.deliveries.allSatisfy { $0.at - start >= .milliseconds(1500) })
+            #expect(callback.at - start >= .milliseconds(1500))
             #expect(callback.state == "expired")
             #expect(callback.json["transaction_id"] is NSNull)
             #expect(sim.signatureIsValid(callback))
@@ -79,9 +84,10 @@ struct ScenarioTests {
             #expect(try await sim.push(id).status == .accepted)
             try await Task.sleep(for: .milliseconds(500))
             #expect(try await sim.bill(id)["state"] as? String == "paid")
-            #expect(sim.receiver.deliveries.isEmpty)
 
             let callback = try #require(try await sim.receiver.wait { $0.billID == id }.first)
+            // Not one callback before the delay, however busy the machine.
+            #expect(sim.receiver.deliveries.allSatisfy { $0.at - start >= .milliseconds(1100) })
             #expect(callback.at - start >= .milliseconds(1100))
             #expect(callback.state == "paid")
             #expect(sim.signatureIsValid(callback))
