@@ -8,20 +8,12 @@ public enum Username: Equatable, Sendable {
     /// E.164, `+241` and 8 digits.
     case phone(String)
 
-    /// Gabonese mobile numbers: national `0` + 8 digits (Airtel 074/077, Moov 062/065/066), or `+241` + those 8.
-    static func isNationalMobile(_ digits: String) -> Bool {
-        digits.wholeMatch(of: /0(6[256]|7[47])\d{6}/) != nil
-    }
-
+    /// An email address, or a Gabonese mobile number (the kernel's `GabonesePhone` rule) as E.164.
     public static func parse(_ raw: String) -> Username? {
         let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed.count <= 254 else { return nil }
         if trimmed.contains("@") { return isEmail(trimmed) ? .email(trimmed.lowercased()) : nil }
-        var digits = trimmed.filter { !" .-()".contains($0) }
-        if digits.hasPrefix("+241") { digits = "0" + digits.dropFirst(4) }
-        else if digits.hasPrefix("00241") { digits = "0" + digits.dropFirst(5) }
-        guard isNationalMobile(digits) else { return nil }
-        return .phone("+241" + digits.dropFirst())
+        return GabonesePhone.mobileE164(trimmed).map { .phone($0) }
     }
 
     static func isEmail(_ text: String) -> Bool {
