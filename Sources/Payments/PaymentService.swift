@@ -150,9 +150,17 @@ public struct PaymentService: Sendable {
         }
     }
 
-    /// Tells booking; a booking whose seats were gone meanwhile is owed back in full, and refunded at once.
+    /// Tells booking; a booking whose seats were gone meanwhile is owed back in full, and refunded at once. A
+    /// second payment of a booking already paid is refunded in full without telling booking.
     func afterSuccess(_ payment: PaymentRecord, now: Date) async throws -> PaymentRecord {
         var payment = payment
+        guard try await store.settles(payment, now: now) else {
+            logger.warning("a second payment of a paid booking; refunding it", metadata: ["payment": "\(payment.publicID)"])
+            try await store.setBookingStatus(payment.id, "already_paid", now: now)
+            payment.bookingStatus = "already_paid"
+            _ = try await refund(payment, amount: payment.amount, reason: "duplicate", now: now)
+            return payment
+        }
         do {
             let booking = try await bookings.paid(pnr: payment.pnr)
             try await store.setBookingStatus(payment.id, booking.status, now: now)

@@ -103,6 +103,19 @@ public struct PaymentStore: Sendable {
             """)).affectedRows == 1
     }
 
+    /// True when `payment` is the one that pays its booking: the first succeeded payment of the PNR takes the row.
+    /// A repeat for the same payment is true again.
+    public func settles(_ payment: PaymentRecord, now: Date) async throws -> Bool {
+        _ = try await db.exec(SQLQueryString("""
+            INSERT IGNORE INTO settled_bookings (pnr, payment_id, settled_at)
+            VALUES (\(bind: payment.pnr), \(bind: payment.id), \(bind: now))
+            """))
+        struct Row: Decodable { let payment_id: Int }
+        let row = try await db.raw("SELECT payment_id FROM settled_bookings WHERE pnr = \(bind: payment.pnr)")
+            .first(decoding: Row.self)
+        return row?.payment_id == payment.id
+    }
+
     /// Records what booking answered once a payment succeeded.
     public func setBookingStatus(_ id: Int, _ status: String, now: Date) async throws {
         _ = try await db.exec(SQLQueryString("""

@@ -66,5 +66,18 @@ enum PaymentsMigrations {
             """,
         ]),
         IdempotencyMigrations.table(service: "payments"),
+        // The payment that paid each booking. A booking can be paid only once: a second payment that succeeds
+        // (two attempts both confirmed by their payers, or a late confirmation of an abandoned attempt) finds the
+        // row taken and is paid back in full.
+        Migration("payments_0002_settled", [
+            """
+            CREATE TABLE settled_bookings (
+                pnr CHAR(6) NOT NULL PRIMARY KEY,
+                payment_id BIGINT UNSIGNED NOT NULL,
+                settled_at DATETIME(6) NOT NULL,
+                CONSTRAINT settled_bookings_payment FOREIGN KEY (payment_id) REFERENCES payments (id)
+            ) \(table)
+            """,
+        ]),
     ]
 }

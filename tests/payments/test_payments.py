@@ -79,12 +79,15 @@ def book(platform, token: str, travel_class: str = "second", passengers: int = 1
 
 
 def wait_for(platform, token: str, payment_id: str, status: str, seconds: float = 15) -> dict:
+    """Polls the payment until it reaches `status`; a success counts once booking's answer is recorded too
+    (payments marks the payment succeeded, then tells booking)."""
     deadline = time.time() + seconds
     while True:
         payment = get(platform, f"/api/v1/payments/{payment_id}", token).json()
-        if payment.get("status") == status or time.time() > deadline:
+        done = payment.get("status") == status and (status != "succeeded" or "bookingStatus" in payment)
+        if done or time.time() > deadline:
             return payment
-        time.sleep(0.2)
+        time.sleep(0.25)
 
 
 def scenario(simulator: str, msisdn: str, outcome: str, **delays):
@@ -198,3 +201,29 @@ def test_forged_callbacks_are_refused(platform):
         answer = http("POST", platform.base_url + "/api/v1/payments/callbacks/ebilling", data=body,
                       headers={"Content-Type": "application/json", **headers})
         assert answer.status_code == 401, answer.text[:300]
+
+
+def test_a_booking_is_paid_once_even_when_attempts_race(platform, customer, simulator):
+    """Four payment attempts sent at once for one booking: whichever of them start, exactly one pays the booking;
+    any other that succeeds is refunded in full to the payer's wallet."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    booking = book(platform, customer)
+    numbers = ["074100001", "074100002", "077100003", "077100004"]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda number: post(platform, "/api/v1/payments", customer, {
+            "pnr": booking["pnr"], "method": "airtel_money", "msisdn": number}), numbers))
+    started = [answer.json() for answer in answers if answer.status_code == 201]
+    assert started, [answer.text[:200] for answer in answers]
+    assert all(answer.status_code in (201, 409) for answer in answers), [a.status_code for a in answers]
+    settled = [wait_for(platform, customer, payment["id"], "succeeded") for payment in started]
+    confirmed = [payment for payment in settled if payment.get("bookingStatus") == "confirmed"]
+    assert len(confirmed) == 1, settled
+    extra = [payment for payment in settled if payment not in confirmed]
+    assert all(payment.get("bookingStatus") == "already_paid" for payment in extra)
+    # Each extra one was paid back to its wallet, in full, through the aggregator.
+    payouts = requests.get(f"{simulator}/_sim/disbursements", timeout=10).json()["disbursements"]
+    for payment in extra:
+        refund = [p for p in payouts if p["external_reference"] == f"RFD-{payment['id']}-duplicate"]
+        assert len(refund) == 1 and refund[0]["amount"] == payment["amount"], payouts
+    assert get(platform, f"/api/v1/bookings/{booking['pnr']}", customer).json()["status"] == "confirmed"
