@@ -85,6 +85,10 @@ public enum PaymentsModule {
 
 /// Every `interval`: asks the provider about payments it has not told us about, finishes what booking missed,
 /// and forgets old idempotency keys.
+extension Duration {
+    var seconds: TimeInterval { TimeInterval(components.seconds) + TimeInterval(components.attoseconds) / 1e18 }
+}
+
 struct Reconciler: Service {
     let service: PaymentService
     let idempotency: IdempotencyKeys
@@ -95,7 +99,8 @@ struct Reconciler: Service {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    _ = try await service.reconcile(now: Date())
+                    // A payment is asked about once it has been quiet for a whole interval.
+                    _ = try await service.reconcile(now: Date(), quietFor: interval.seconds)
                     try await idempotency.purgeExpired()
                 } catch {
                     logger.warning("reconciliation failed", metadata: ["error": "\(error)"])

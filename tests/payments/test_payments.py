@@ -227,3 +227,15 @@ def test_a_booking_is_paid_once_even_when_attempts_race(platform, customer, simu
         refund = [p for p in payouts if p["external_reference"] == f"RFD-{payment['id']}-duplicate"]
         assert len(refund) == 1 and refund[0]["amount"] == payment["amount"], payouts
     assert get(platform, f"/api/v1/bookings/{booking['pnr']}", customer).json()["status"] == "confirmed"
+
+
+def test_a_payment_whose_callback_never_comes_is_reconciled_by_asking_the_aggregator(platform, customer, simulator):
+    """The payer confirms at once but the aggregator's callback would only come a minute later: the payment is
+    not failed but looked up (script/test sets SETRAG_PAYMENTS_RECONCILE_SECONDS=2) and found paid."""
+    scenario(simulator, "074300300", "late_callback", confirm_after_ms=100, callback_after_ms=60_000)
+    booking = book(platform, customer)
+    payment = post(platform, "/api/v1/payments", customer,
+                   {"pnr": booking["pnr"], "method": "airtel_money", "msisdn": "074300300"}).json()
+    assert payment["status"] == "pending"
+    paid = wait_for(platform, customer, payment["id"], "succeeded", seconds=20)
+    assert paid["status"] == "succeeded" and paid["bookingStatus"] == "confirmed", paid
