@@ -45,6 +45,7 @@ func service(_ name: String) -> [Target] {
     let extra: [String: [Target.Dependency]] = [
         "Identity": [product("HummingbirdBcrypt", "hummingbird-auth")],
         "Payments": [product("Crypto", "swift-crypto")],
+        "Booking": [product("Crypto", "swift-crypto")],
         "Gateway": [
             product("HummingbirdWebSocket", "hummingbird-websocket"), product("NIOHTTP1", "swift-nio"),
             product("NIOHTTPTypes", "swift-nio-extras"), product("NIOHTTPTypesHTTP1", "swift-nio-extras"),

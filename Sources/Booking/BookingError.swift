@@ -17,6 +17,8 @@ public enum BookingError: Error, ProblemConvertible {
     case inventoryRefused(ProblemError)
     /// Inventory did not answer, or answered something unreadable.
     case inventoryUnavailable(String)
+    /// Tickets exist only for confirmed bookings.
+    case notConfirmed(BookingStatus)
 
     public var problemError: ProblemError {
         switch self {
@@ -37,6 +39,26 @@ public enum BookingError: Error, ProblemConvertible {
         case .inventoryUnavailable:
             return ProblemError(.badGateway, status: .badGateway,
                                 detail: "The seat inventory did not answer; try again")
+        case .notConfirmed(let status):
+            return ProblemError(.bookingState, status: .conflict,
+                                detail: "Tickets exist only for confirmed bookings; this one is \(status.rawValue)")
+        }
+    }
+}
+
+/// Tickets' errors (a ticket that does not verify is not an error: it is an answer, `valid: false`).
+public enum TicketError: Error, ProblemConvertible {
+    /// No key could be made or read to sign tickets.
+    case noSigningKey
+    /// A ticket could not be written (a station code inventory gave that is not three letters, a date out of range).
+    case unwritable(String)
+
+    public var problemError: ProblemError {
+        switch self {
+        case .noSigningKey:
+            return ProblemError(.unavailable, status: .serviceUnavailable, detail: "Tickets cannot be signed now")
+        case .unwritable:
+            return ProblemError(.internalError, status: .internalServerError)
         }
     }
 }

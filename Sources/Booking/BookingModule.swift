@@ -6,13 +6,17 @@ import SetragKernel
 import SetragMySQL
 
 /// The booking service: fares and fare rules, offers (trip search with prices), bookings (PNR) with their
-/// passengers. Seats are held and sold by inventory, over HTTP at `inventory.url`.
+/// passengers, and their tickets (signed QR codes, verification by conductors, trips' manifests). Seats are held and
+/// sold by inventory, over HTTP at `inventory.url`.
 ///
 /// Settings: `crypto.*` (see `FieldCrypto`: names, ID numbers and phones are sealed); (read by `seed`)
 /// `booking.data_dir` (where `fares.json` is, default `data`, relative to the working directory); (read by
 /// `serve`) `booking.hold_seconds` (how long seats are held for payment, 60 to 3600; default: inventory's own),
 /// `booking.expiry_sweep_seconds` (how often unpaid bookings past their hold are marked expired, default 30),
-/// `booking.inventory_timeout` (seconds a call to inventory may take, default 10).
+/// `booking.inventory_timeout` (seconds a call to inventory may take, default 10),
+/// `booking.ticket_key_rotation_days` (how long a ticket signing key signs before the next one, default 90),
+/// `booking.ticket_key_activation_hours` (how long a new ticket key is published before it signs, so that
+/// conductors' devices have it; default 48).
 public enum BookingModule {
     public static let definition = ModuleDefinition(
         name: "booking", needs: [.database], migrations: BookingMigrations.all, seed: seed
@@ -27,6 +31,8 @@ public enum BookingModule {
         public var holdSeconds: Int?
         public var expirySweepSeconds: Int
         public var inventoryTimeout: Int
+        public var ticketKeyRotationDays: Int
+        public var ticketKeyActivationHours: Int
 
         public init(_ settings: Settings) {
             crypto = FieldCrypto.from(settings)
@@ -36,6 +42,9 @@ public enum BookingModule {
             }
             expirySweepSeconds = settings.int("booking.expiry_sweep_seconds", default: 30, range: 1...3600)
             inventoryTimeout = settings.int("booking.inventory_timeout", default: 10, range: 1...120)
+            ticketKeyRotationDays = settings.int("booking.ticket_key_rotation_days", default: 90, range: 1...3650)
+            ticketKeyActivationHours = settings.int("booking.ticket_key_activation_hours", default: 48,
+                                                    range: 0...24 * 30)
         }
     }
 
@@ -45,17 +54,22 @@ public enum BookingModule {
         public let inventory: any InventoryClient
         public let bookings: BookingService
         public let offers: OfferService
+        public let tickets: TicketService
         public let idempotency: IdempotencyKeys
     }
 
     public static func parts(database: any MySQLDatabase, options: Options, inventory: any InventoryClient,
-                             logger: Logger, pnrs: PNRGenerator = .live,
+                             logger: Logger, pnrs: PNRGenerator = .live, ticketIDs: TicketIDGenerator = .live,
                              now: @escaping @Sendable () -> Date = { Date() }) -> Parts {
         let store = MySQLBookingStore(database: database, crypto: options.crypto!)
-        let bookings = BookingService(store: store, inventory: inventory, pnrs: pnrs, holdSeconds: options.holdSeconds,
-                                      logger: logger)
+        let keys = TicketKeyRing(store: store, rotationInterval: TimeInterval(options.ticketKeyRotationDays) * 86_400,
+                                 activationDelay: TimeInterval(options.ticketKeyActivationHours) * 3600, logger: logger)
+        let issuer = TicketIssuer(keys: keys, ids: ticketIDs)
+        let bookings = BookingService(store: store, inventory: inventory, tickets: issuer, pnrs: pnrs,
+                                      holdSeconds: options.holdSeconds, logger: logger)
         return Parts(store: store, inventory: inventory, bookings: bookings,
                      offers: OfferService(bookings: bookings, inventory: inventory),
+                     tickets: TicketService(bookings: bookings, store: store, issuer: issuer, logger: logger),
                      idempotency: IdempotencyKeys(database: database, logger: logger, now: now))
     }
 
@@ -70,6 +84,7 @@ public enum BookingModule {
         let router = ServiceHTTP.router(context)
         BookingRoutes(bookings: parts.bookings, offers: parts.offers, idempotency: parts.idempotency, now: now)
             .register(on: router)
+        TicketRoutes(tickets: parts.tickets, now: now).register(on: router)
         return router
     }
 
@@ -77,9 +92,17 @@ public enum BookingModule {
         let parts = parts(database: context.requireDatabase(), options: options,
                           inventory: inventoryClient(context, options: options), logger: context.logger)
         let router = buildRouter(parts: parts, context: context)
+        // A key to sign tickets with from the start (the first one, or the next when due). Not fatal: the first
+        // ticket or key request makes one too, and the rotator tries again within the hour.
+        do {
+            try await parts.tickets.keys.rotateIfDue(now: Date())
+        } catch {
+            context.logger.warning("ticket key rotation failed", metadata: ["error": "\(error)"])
+        }
         return [
             BookingExpirySweeper(bookings: parts.bookings, idempotency: parts.idempotency,
                                  interval: .seconds(options.expirySweepSeconds), logger: context.logger),
+            TicketKeyRotator(keys: parts.tickets.keys, interval: .seconds(3600), logger: context.logger),
             ServiceHTTP.application(name: "booking", router: router, address: context.endpoints.listen["booking"]!,
                                     kernel: context.kernel, logger: context.logger),
         ]

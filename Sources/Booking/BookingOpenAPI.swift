@@ -6,7 +6,7 @@ enum BookingOpenAPI {
       "info": {
         "title": "SETRAG booking",
         "version": "1.0.0",
-        "description": "Offers (trip search with prices) and bookings (PNR). Money is in XAF, whole francs. Times are local to Africa/Libreville (UTC+1), written in ISO 8601 with their offset. Errors are RFC 9457 problem+json documents with a stable type (https://setrag.ga/problems/<code>); invalid input is a 422 whose errors name each field with a code. Creating and cancelling take an Idempotency-Key header: the same key and request get the first answer again (with Idempotent-Replayed: true), the same key with another request is a 422 (idempotency-key-reused), and a 409 (idempotency-key-in-use) while the first is still being handled; keys are kept 24 hours."
+        "description": "Offers (trip search with prices), bookings (PNR) and their tickets. Money is in XAF, whole francs. Times are local to Africa/Libreville (UTC+1), written in ISO 8601 with their offset. Errors are RFC 9457 problem+json documents with a stable type (https://setrag.ga/problems/<code>); invalid input is a 422 whose errors name each field with a code. Creating and cancelling take an Idempotency-Key header: the same key and request get the first answer again (with Idempotent-Replayed: true), the same key with another request is a 422 (idempotency-key-reused), and a 409 (idempotency-key-in-use) while the first is still being handled; keys are kept 24 hours. Tickets: one per passenger of a confirmed booking (infants on a lap included), each a QR code whose text is base45 (RFC 9285) of a 103-byte payload signed with Ed25519: version (1), key id (2), ticket id (8), trip id (4), service date as days since 2020-01-01 (2), from and to station codes (3 + 3 ASCII), coach and seat (1 + 1, 0 for a lap infant), class (1: vip 1, first 2, second 3), passenger type (1: adult 1, child 2, infant 3), holder hash (8: SHA-256 of ticket id, normalised name, 0x00, ID number), valid until in minutes since 1970 (4), then the signature (64) of everything before it; integers big-endian. Devices verify offline with the keys of /api/v1/tickets/keys."
       },
       "servers": [{"url": "/"}],
       "components": {
@@ -149,6 +149,106 @@ enum BookingOpenAPI {
               "cancelledAt": {"$ref": "#/components/schemas/LocalDateTime"}
             }
           },
+          "Station": {"type": "object", "required": ["code", "name"], "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
+          "TicketList": {
+            "type": "object", "required": ["pnr", "status", "tickets"],
+            "properties": {
+              "pnr": {"type": "string"},
+              "status": {"const": "confirmed"},
+              "tickets": {"type": "array", "items": {
+                "type": "object",
+                "required": ["id", "passengerName", "passengerType", "lapInfant", "class", "trip", "from", "to", "validUntil", "qr"],
+                "properties": {
+                  "id": {"type": "string", "description": "13 characters of Crockford base32 (8 random bytes)"},
+                  "passengerName": {"type": "string"},
+                  "passengerType": {"$ref": "#/components/schemas/PassengerType"},
+                  "lapInfant": {"type": "boolean", "description": "An infant on a lap: no seat (coach and seat 0 in the QR code)"},
+                  "seat": {"$ref": "#/components/schemas/Seat"},
+                  "class": {"$ref": "#/components/schemas/Class"},
+                  "trip": {"$ref": "#/components/schemas/Trip"},
+                  "from": {"type": "object", "required": ["code", "name", "departure"], "properties": {"code": {"type": "string"}, "name": {"type": "string"}, "departure": {"$ref": "#/components/schemas/LocalDateTime"}}},
+                  "to": {"type": "object", "required": ["code", "name", "arrival"], "properties": {"code": {"type": "string"}, "name": {"type": "string"}, "arrival": {"$ref": "#/components/schemas/LocalDateTime"}}},
+                  "validUntil": {"$ref": "#/components/schemas/LocalDateTime", "description": "12 hours after the scheduled arrival"},
+                  "qr": {"type": "string", "pattern": "^[0-9A-Z $%*+./:-]+$", "description": "The QR code's text (base45: encode it in alphanumeric mode)"}
+                }
+              }}
+            }
+          },
+          "TicketKeys": {
+            "type": "object", "required": ["keys"],
+            "properties": {"keys": {"type": "array", "items": {
+              "type": "object", "required": ["kid", "alg", "publicKey", "validFrom"],
+              "properties": {
+                "kid": {"type": "string", "pattern": "^[0-9a-f]{4}$", "description": "The key id: bytes 1-2 of the payload, as 4 hex digits"},
+                "alg": {"const": "Ed25519"},
+                "publicKey": {"type": "string", "description": "Raw 32-byte Ed25519 public key, base64url without padding"},
+                "validFrom": {"$ref": "#/components/schemas/LocalDateTime", "description": "From when it signs (a new key is published before)"},
+                "validUntil": {"$ref": "#/components/schemas/LocalDateTime", "description": "Absent while it signs; else until when tickets it signed may be valid"}
+              }
+            }}}
+          },
+          "TicketVerifyRequest": {
+            "type": "object", "additionalProperties": false, "required": ["qr"],
+            "properties": {
+              "qr": {"type": "string", "minLength": 1, "maxLength": 512, "description": "The QR code's text"},
+              "tripId": {"type": "integer", "minimum": 1, "description": "The trip the conductor is on: another trip's ticket is wrong-train"}
+            }
+          },
+          "TicketVerification": {
+            "type": "object", "required": ["valid", "alreadyScanned"],
+            "properties": {
+              "valid": {"type": "boolean"},
+              "reason": {"type": "string", "enum": ["unknown-key", "bad-signature", "unknown-ticket", "superseded", "cancelled", "wrong-train", "not-yet-valid", "expired"], "description": "Why it is not valid"},
+              "ticket": {
+                "type": "object", "description": "Present when the signature verified and the ticket is known",
+                "required": ["id", "pnr", "passengerName", "passengerType", "lapInfant", "class", "from", "to", "tripId", "trainNumber", "serviceDate", "departure", "validUntil"],
+                "properties": {
+                  "id": {"type": "string"},
+                  "pnr": {"type": "string"},
+                  "passengerName": {"type": "string"},
+                  "passengerType": {"$ref": "#/components/schemas/PassengerType"},
+                  "lapInfant": {"type": "boolean"},
+                  "seat": {"$ref": "#/components/schemas/Seat"},
+                  "class": {"$ref": "#/components/schemas/Class"},
+                  "from": {"$ref": "#/components/schemas/Station"},
+                  "to": {"$ref": "#/components/schemas/Station"},
+                  "tripId": {"type": "integer"},
+                  "trainNumber": {"type": "integer"},
+                  "serviceDate": {"type": "string", "format": "date"},
+                  "departure": {"$ref": "#/components/schemas/LocalDateTime"},
+                  "validUntil": {"$ref": "#/components/schemas/LocalDateTime"}
+                }
+              },
+              "alreadyScanned": {"type": "boolean", "description": "The ticket was found valid by an earlier scan (not an error: shown to the conductor)"},
+              "firstScannedAt": {"$ref": "#/components/schemas/LocalDateTime"}
+            }
+          },
+          "Manifest": {
+            "type": "object", "required": ["tripId", "count", "passengers"],
+            "properties": {
+              "tripId": {"type": "integer"},
+              "trainNumber": {"type": "integer"},
+              "serviceDate": {"type": "string", "format": "date"},
+              "count": {"type": "integer"},
+              "passengers": {"type": "array", "description": "By coach then seat; an infant on a lap right after the first seated passenger of their booking", "items": {
+                "type": "object",
+                "required": ["name", "passengerType", "lapInfant", "from", "to", "pnr", "scanned"],
+                "properties": {
+                  "seat": {"$ref": "#/components/schemas/Seat"},
+                  "name": {"type": "string"},
+                  "idNumber": {"type": "string"},
+                  "passengerType": {"$ref": "#/components/schemas/PassengerType"},
+                  "lapInfant": {"type": "boolean"},
+                  "from": {"$ref": "#/components/schemas/Station"},
+                  "to": {"$ref": "#/components/schemas/Station"},
+                  "pnr": {"type": "string"},
+                  "ticketId": {"type": "string"},
+                  "scanned": {"type": "boolean"},
+                  "firstScannedAt": {"$ref": "#/components/schemas/LocalDateTime"}
+                }
+              }}
+            }
+          },
           "BookingList": {
             "type": "object", "required": ["bookings"],
             "properties": {"bookings": {"type": "array", "items": {
@@ -242,6 +342,54 @@ enum BookingOpenAPI {
               "403": {"$ref": "#/components/responses/Problem"},
               "404": {"$ref": "#/components/responses/Problem"},
               "409": {"description": "trip-departed, booking-state, or idempotency-key-in-use", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+              "422": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        },
+        "/api/v1/bookings/{pnr}/tickets": {
+          "get": {
+            "summary": "The tickets of a confirmed booking, one per passenger, with their QR codes: its owner's, or any for staff; 404 for anyone else",
+            "security": [{"bearer": []}],
+            "parameters": [{"$ref": "#/components/parameters/PNR"}],
+            "responses": {
+              "200": {"description": "The tickets", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TicketList"}}}},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "404": {"$ref": "#/components/responses/Problem"},
+              "409": {"description": "booking-state: the booking is not confirmed", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+            }
+          }
+        },
+        "/api/v1/tickets/keys": {
+          "get": {
+            "summary": "The public keys that verify tickets offline (no sign-in; cacheable for 5 minutes). A new key appears before it signs; an old one stays while tickets it signed are valid",
+            "responses": {
+              "200": {"description": "The keys", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TicketKeys"}}}}
+            }
+          }
+        },
+        "/api/v1/tickets/verify": {
+          "post": {
+            "summary": "Check a ticket's QR code (tickets.verify: conductors, agents). Every check is journalled; a ticket already found valid is flagged alreadyScanned",
+            "security": [{"bearer": []}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TicketVerifyRequest"}}}},
+            "responses": {
+              "200": {"description": "The result, valid or not with a reason", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TicketVerification"}}}},
+              "400": {"$ref": "#/components/responses/Problem"},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
+              "422": {"description": "The text is no ticket: qr required, too-long, not-base45, wrong-length, unsupported-version; tripId out-of-range", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+            }
+          }
+        },
+        "/api/v1/tickets/manifest": {
+          "get": {
+            "summary": "Every passenger of a trip's confirmed bookings, by coach and seat, with ID numbers and whether their ticket was scanned (manifest.read: agents, conductors, operators). Each read is audited",
+            "security": [{"bearer": []}],
+            "parameters": [{"name": "tripId", "in": "query", "required": true, "schema": {"type": "integer", "minimum": 1}}],
+            "responses": {
+              "200": {"description": "The manifest", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Manifest"}}}},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
               "422": {"$ref": "#/components/responses/Problem"}
             }
           }

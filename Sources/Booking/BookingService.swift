@@ -7,15 +7,18 @@ import SetragKernel
 public struct BookingService: Sendable {
     let store: any BookingStore
     let inventory: any InventoryClient
+    /// Signs the tickets stored when a booking is confirmed.
+    let tickets: TicketIssuer
     let pnrs: PNRGenerator
     /// How long inventory holds the seats for payment; nil: inventory's own default (`inventory.hold_minutes`).
     let holdSeconds: Int?
     let logger: Logger
 
-    public init(store: any BookingStore, inventory: any InventoryClient, pnrs: PNRGenerator = .live,
-                holdSeconds: Int? = nil, logger: Logger) {
+    public init(store: any BookingStore, inventory: any InventoryClient, tickets: TicketIssuer,
+                pnrs: PNRGenerator = .live, holdSeconds: Int? = nil, logger: Logger) {
         self.store = store
         self.inventory = inventory
+        self.tickets = tickets
         self.pnrs = pnrs
         self.holdSeconds = holdSeconds
         self.logger = logger
@@ -224,9 +227,10 @@ public struct BookingService: Sendable {
 
     // MARK: payment
 
-    /// A payment arrived (from the payments service): inventory sells the held seats and the booking is confirmed.
-    /// When the hold had expired and its seats were sold meanwhile, or the booking was cancelled, the money is owed
-    /// back in full (`refund_due`). Repeating it changes nothing.
+    /// A payment arrived (from the payments service): inventory sells the held seats and the booking is confirmed,
+    /// with its tickets (one per passenger) stored in the same transaction. When the hold had expired and its seats
+    /// were sold meanwhile, or the booking was cancelled, the money is owed back in full (`refund_due`). Repeating
+    /// it changes nothing.
     public func paid(_ pnr: String, now: Date) async throws -> BookingRecord {
         let pnr = pnr.uppercased()
         guard PNRGenerator.isWellFormed(pnr), let booking = try await store.booking(pnr: pnr) else {
@@ -239,6 +243,8 @@ public struct BookingService: Sendable {
             let change = StatusChange(to: .refundDue, refundAmount: booking.total, paidAt: now)
             _ = try await store.transition(pnr: pnr, from: [.cancelled], change, now: now)
         case .awaitingPayment, .expired:
+            // Signed before the seats are sold: a failure here leaves nothing to undo.
+            let issued = try await tickets.tickets(for: booking, now: now)
             do {
                 _ = try await inventory.confirm(hold: booking.holdID)
             } catch BookingError.inventoryRefused(let problem) where problem.status == .conflict {
@@ -248,7 +254,8 @@ public struct BookingService: Sendable {
                 return try await store.booking(pnr: pnr) ?? booking
             }
             let change = StatusChange(to: .confirmed, paidAt: now)
-            if try await !store.transition(pnr: pnr, from: [.awaitingPayment, .expired], change, now: now) {
+            if try await !store.confirm(pnr: pnr, from: [.awaitingPayment, .expired], change, tickets: issued,
+                                        now: now) {
                 // Cancelled while inventory was selling the seats: put them back, and owe the money.
                 await releaseQuietly(booking.holdID, pnr: pnr)
                 let refund = StatusChange(to: .refundDue, refundAmount: booking.total, paidAt: now)

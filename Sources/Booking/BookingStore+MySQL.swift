@@ -318,6 +318,22 @@ public struct MySQLBookingStore: BookingStore {
     public func transition(pnr: String, from: Set<BookingStatus>, _ change: StatusChange, now: Date) async throws
         -> Bool
     {
+        try await Self.transition(db, pnr: pnr, from: from, change, now: now)
+    }
+
+    public func confirm(pnr: String, from: Set<BookingStatus>, _ change: StatusChange, tickets: [IssuedTicket],
+                        now: Date) async throws -> Bool
+    {
+        try await db.withTransaction { tx in
+            guard try await Self.transition(tx, pnr: pnr, from: from, change, now: now) else { return false }
+            try await Self.insertTickets(tx, pnr: pnr, tickets)
+            return true
+        }
+    }
+
+    static func transition(_ db: any MySQLDatabase, pnr: String, from: Set<BookingStatus>, _ change: StatusChange,
+                           now: Date) async throws -> Bool
+    {
         let states = from.map { $0.rawValue as any Encodable & Sendable }
         guard !states.isEmpty else { return false }
         let result = try await db.exec(SQLQueryString("""

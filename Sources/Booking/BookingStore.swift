@@ -40,6 +40,9 @@ public protocol BookingStore: Sendable {
     func bookings(owner: String, limit: Int) async throws -> [BookingSummary]
     /// Applies `change` when the booking's state is one of `from`; false when it is not (or no such booking).
     func transition(pnr: String, from: Set<BookingStatus>, _ change: StatusChange, now: Date) async throws -> Bool
+    /// `transition` to confirmed and the booking's tickets stored, in one transaction: both or neither.
+    func confirm(pnr: String, from: Set<BookingStatus>, _ change: StatusChange, tickets: [IssuedTicket], now: Date)
+        async throws -> Bool
     /// Marks bookings whose hold ran out unpaid as expired, at most `limit`; returns how many.
     func expireUnpaid(now: Date, limit: Int) async throws -> Int
 }

@@ -54,6 +54,10 @@ struct BookingLifecycleTests {
         {
             try await base.transition(pnr: pnr, from: from, change, now: now)
         }
+        func confirm(pnr: String, from: Set<BookingStatus>, _ change: StatusChange, tickets: [IssuedTicket],
+                     now: Date) async throws -> Bool {
+            try await base.confirm(pnr: pnr, from: from, change, tickets: tickets, now: now)
+        }
         func expireUnpaid(now: Date, limit: Int) async throws -> Int {
             try await base.expireUnpaid(now: now, limit: limit)
         }
@@ -64,7 +68,8 @@ struct BookingLifecycleTests {
             let trip = try await fixture.express()
             let free = try await freeSeats(fixture: fixture, trip: trip)
             let service = BookingService(store: FailingInsertStore(base: fixture.parts.store),
-                                         inventory: fixture.parts.inventory, logger: fixture.context.logger)
+                                         inventory: fixture.parts.inventory, tickets: fixture.parts.tickets.issuer,
+                                         logger: fixture.context.logger)
             let request = try JSONDecoder().decode(
                 BookingRequest.self, from: JSONSerialization.data(withJSONObject: bookingBody(trip: trip)))
             let caller = Principal(subject: "usr_a", kind: .user, clientID: "web", roles: [.customer], scopes: [],

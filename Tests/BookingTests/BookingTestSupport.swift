@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Inventory
+import Logging
 import NIOCore
 import SQLKit
 import SetragKernel
@@ -17,6 +18,41 @@ final class TestClock: Sendable {
     let offset = Mutex<TimeInterval>(0)
     func now() -> Date { Date().addingTimeInterval(offset.withLock { $0 }) }
     func advance(seconds: TimeInterval) { offset.withLock { $0 += seconds } }
+}
+
+/// Keeps what booking's request handlers log (errors are also printed, as Hummingbird's own logger would).
+final class LogCapture: Sendable {
+    struct Entry: Sendable {
+        let level: Logger.Level
+        let message: String
+        let metadata: [String: String]
+    }
+
+    struct Handler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .info
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            var merged = metadata
+            if let extra = event.metadata { merged.merge(extra) { $1 } }
+            let entry = Entry(level: event.level, message: event.message.description,
+                              metadata: merged.mapValues { "\($0)" })
+            capture.entries.withLock { $0.append(entry) }
+            if event.level >= .error { print("\(event.level) \(entry.message) \(entry.metadata)") }
+        }
+    }
+
+    let entries = Mutex<[Entry]>([])
+
+    var logger: Logger { Logger(label: "booking-test") { _ in Handler(capture: self) } }
+
+    func entries(_ message: String) -> [Entry] { entries.withLock { $0.filter { $0.message == message } } }
 }
 
 /// Signs access tokens the way identity does (Ed25519, `typ: at+jwt`), for a verifier fed with its key set.
@@ -65,6 +101,8 @@ struct BookingFixture: Sendable {
     let parts: BookingModule.Parts
     let clock: TestClock
     let signer: Signer
+    /// What the booking router logged.
+    let logs: LogCapture
     /// Today in Africa/Libreville when the trips were made.
     let today: LocalDate
 
@@ -110,10 +148,13 @@ struct BookingFixture: Sendable {
                     database: bookingDB.pool, options: options,
                     inventory: BookingModule.inventoryClient(context, options: options), logger: context.logger,
                     pnrs: pnrs, now: clock.now)
+                let logs = LogCapture()
                 let fixture = BookingFixture(inventoryDB: inventoryDB, bookingDB: bookingDB, context: context,
-                                             parts: parts, clock: clock, signer: signer, today: today)
+                                             parts: parts, clock: clock, signer: signer, logs: logs, today: today)
                 let router = BookingModule.buildRouter(parts: parts, context: context, now: clock.now)
-                try await Application(router: router).test(.router) { client in try await test(fixture, client) }
+                try await Application(router: router, logger: logs.logger).test(.router) { client in
+                    try await test(fixture, client)
+                }
             }
         } catch {
             await bookingDB.drop()

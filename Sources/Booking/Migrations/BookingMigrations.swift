@@ -116,5 +116,62 @@ enum BookingMigrations {
             """,
         ]),
         IdempotencyMigrations.table(service: "booking"),
+        Migration("booking_0003_ticket_keys", [
+            // The Ed25519 keys that sign tickets (booking's own; never identity's). kid: the 2-byte key id written
+            // in each ticket. The private key is sealed (FieldCrypto, bound to its kid); public_key: raw 32 bytes.
+            // A key signs from signs_from until the next key's signs_from, and stays published while tickets it
+            // signed are valid (see TicketKeyRing).
+            """
+            CREATE TABLE ticket_keys (
+                kid SMALLINT UNSIGNED NOT NULL PRIMARY KEY,
+                public_key BINARY(32) NOT NULL,
+                private_key_enc VARBINARY(255) NOT NULL,
+                signs_from DATETIME(6) NOT NULL,
+                created_at DATETIME(6) NOT NULL,
+                KEY ticket_keys_order (signs_from, kid),
+                CONSTRAINT ticket_keys_kid CHECK (kid > 0)
+            ) \(table)
+            """,
+        ]),
+        Migration("booking_0004_tickets", [
+            // One ticket per passenger of a confirmed booking. id: 8 random bytes. payload: the signed bytes the QR
+            // code carries (TicketPayload; no personal data in clear), kept so the code never changes. Whether it
+            // is still good is the booking's status.
+            """
+            CREATE TABLE tickets (
+                id BINARY(8) NOT NULL PRIMARY KEY,
+                booking_id BIGINT UNSIGNED NOT NULL,
+                passenger_seq TINYINT UNSIGNED NOT NULL,
+                trip_id INT UNSIGNED NOT NULL,
+                kid SMALLINT UNSIGNED NOT NULL,
+                payload VARBINARY(255) NOT NULL,
+                valid_until DATETIME NOT NULL,
+                issued_at DATETIME(6) NOT NULL,
+                UNIQUE KEY tickets_passenger (booking_id, passenger_seq),
+                KEY tickets_trip (trip_id),
+                KEY tickets_key_validity (kid, valid_until),
+                CONSTRAINT tickets_booking_passenger FOREIGN KEY (booking_id, passenger_seq)
+                    REFERENCES booking_passengers (booking_id, seq) ON DELETE CASCADE
+            ) \(table)
+            """,
+            // The scan journal: every verification of a ticket, by whom (the token's subject), when (UTC), on which
+            // trip the scanner said it was, and the result (`valid` or the reason it was not). ticket_id is NULL
+            // when the signature did not verify (the id read could be anything).
+            """
+            CREATE TABLE ticket_scans (
+                id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                ticket_id BINARY(8) NULL,
+                kid SMALLINT UNSIGNED NULL,
+                trip_id INT UNSIGNED NULL,
+                scanned_by VARCHAR(64) NOT NULL,
+                scanned_at DATETIME(6) NOT NULL,
+                result VARCHAR(20) NOT NULL,
+                KEY ticket_scans_ticket (ticket_id, result, scanned_at),
+                KEY ticket_scans_at (scanned_at)
+            ) \(table)
+            """,
+            // The manifest reads a trip's confirmed bookings.
+            "ALTER TABLE bookings ADD KEY bookings_trip (trip_id, status)",
+        ]),
     ]
 }
