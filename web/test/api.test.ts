@@ -37,6 +37,17 @@ describe('api client', () => {
     assert.equal(calls[0].init.body, '{"a":1}');
   });
 
+  it('sends extra headers such as Idempotency-Key, without letting them replace its own', async () => {
+    const { request, calls } = fakeServer(() => json(201, {}), 'setrag_csrf=tok');
+    await request('POST', '/api/v1/bookings', {
+      body: {},
+      headers: { 'Idempotency-Key': 'k-1', Accept: 'text/html', 'X-CSRF-Token': 'forged' },
+    });
+    assert.equal(headersOf(calls[0])['Idempotency-Key'], 'k-1');
+    assert.equal(headersOf(calls[0]).Accept, 'application/json, application/problem+json');
+    assert.equal(headersOf(calls[0])['X-CSRF-Token'], 'tok');
+  });
+
   it('sends no CSRF header on a GET', async () => {
     const { request, calls } = fakeServer(() => json(200, {}), 'setrag_csrf=tok');
     await request('GET', '/api/v1/me');

@@ -46,6 +46,11 @@ export function Header({ path, here, session }: Props) {
               {t('app.nav.trips')}
             </NavLink>
             {session.status === 'signed-in' ? (
+              <NavLink to="/bookings" path={path}>
+                {t('app.nav.bookings')}
+              </NavLink>
+            ) : null}
+            {session.status === 'signed-in' ? (
               <NavLink to="/profile" path={path}>
                 {t('app.nav.profile')}
               </NavLink>

@@ -2,6 +2,7 @@
 import type { ReactElement } from 'react';
 import { ProfilePage, SignUpPage, refreshSession, type Session } from '../features/account';
 import { AgentArea } from '../features/agent';
+import { BookingPage, BookingsPage } from '../features/bookings';
 import { HomePage } from '../features/home';
 import { ProArea } from '../features/pro';
 import { BookPage, SeatMapPage, TripSearchPanel, TripsPage } from '../features/trips';
@@ -14,12 +15,25 @@ const retry = () => void refreshSession();
 /** `/trips/42/seats`, `/trips/42/book`: a page of one trip. */
 const TRIP_PAGE = /^\/trips\/([1-9]\d{0,9})\/(seats|book)$/;
 
+/** `/bookings/W5GWPH`: a booking, by its reference (PNR), whatever the case it is typed in. */
+const BOOKING_PAGE = /^\/bookings\/([A-Za-z0-9]{6})$/;
+
 export function renderRoute(path: string, session: Session): ReactElement {
   const normalized = normalizePath(path);
   const tripPage = TRIP_PAGE.exec(normalized);
   if (tripPage) {
     const tripId = Number(tripPage[1]);
-    return tripPage[2] === 'seats' ? <SeatMapPage tripId={tripId} /> : <BookPage tripId={tripId} />;
+    if (tripPage[2] === 'seats') return <SeatMapPage tripId={tripId} />;
+    const account = {
+      status: session.status,
+      phone: session.status === 'signed-in' ? session.user.phone : null,
+    };
+    return <BookPage tripId={tripId} account={account} />;
+  }
+  const bookingPage = BOOKING_PAGE.exec(normalized);
+  if (bookingPage) {
+    const pnr = bookingPage[1].toUpperCase();
+    return <BookingPage key={pnr} pnr={pnr} />;
   }
   switch (normalized) {
     case '/':
@@ -31,6 +45,8 @@ export function renderRoute(path: string, session: Session): ReactElement {
       );
     case '/trips':
       return <TripsPage />;
+    case '/bookings':
+      return <BookingsPage />;
     case '/signup':
       return <SignUpPage session={session} />;
     case '/profile':

@@ -3,6 +3,7 @@
 import frAccount from './fr/account.json';
 import frAgent from './fr/agent.json';
 import frApp from './fr/app.json';
+import frBookings from './fr/bookings.json';
 import frHome from './fr/home.json';
 import frPro from './fr/pro.json';
 import frTrips from './fr/trips.json';
@@ -10,6 +11,7 @@ import frUi from './fr/ui.json';
 import enAccount from './en/account.json';
 import enAgent from './en/agent.json';
 import enApp from './en/app.json';
+import enBookings from './en/bookings.json';
 import enHome from './en/home.json';
 import enPro from './en/pro.json';
 import enTrips from './en/trips.json';
@@ -20,6 +22,7 @@ export const fr = {
   account: frAccount,
   agent: frAgent,
   app: frApp,
+  bookings: frBookings,
   home: frHome,
   pro: frPro,
   trips: frTrips,
@@ -32,6 +35,7 @@ export const en: Messages = {
   account: enAccount,
   agent: enAgent,
   app: enApp,
+  bookings: enBookings,
   home: enHome,
   pro: enPro,
   trips: enTrips,

@@ -70,13 +70,18 @@ export interface ClientDeps {
 export interface RequestOptions {
   body?: unknown;
   signal?: AbortSignal;
+  /** More headers, e.g. `Idempotency-Key` (the client's own headers win over these). */
+  headers?: Record<string, string>;
 }
 
 export type Requester = <T>(method: string, path: string, options?: RequestOptions) => Promise<ApiResult<T>>;
 
 export function createClient(deps: ClientDeps): Requester {
   return async function request<T>(method: string, path: string, options: RequestOptions = {}) {
-    const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
+    const headers: Record<string, string> = {
+      ...options.headers,
+      Accept: 'application/json, application/problem+json',
+    };
     if (method !== 'GET' && method !== 'HEAD') {
       const csrf = readCookie(deps.cookies(), CSRF_COOKIE);
       if (csrf) headers[CSRF_HEADER] = csrf;

@@ -153,3 +153,18 @@ export function isValidEmail(input: string): boolean {
   const value = input.trim();
   return value.length <= 254 && EMAIL.test(value);
 }
+
+/** `+24177123456` -> `077 12 34 56`, the way Gabonese numbers are written at home; anything else unchanged. */
+export function formatPhoneNational(e164: string): string {
+  const match = /^\+241(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(e164);
+  return match ? `0${match[1]} ${match[2]} ${match[3]} ${match[4]}` : e164;
+}
+
+export type MobileOperator = 'airtel' | 'moov';
+
+/** The operator of a Gabonese mobile number (any form `normalizeGabonPhone` accepts): Airtel 074/077, Moov 062/065/066. */
+export function mobileOperator(input: string): MobileOperator | null {
+  const e164 = normalizeGabonPhone(input);
+  if (!e164) return null;
+  return e164.startsWith('+2417') ? 'airtel' : 'moov';
+}

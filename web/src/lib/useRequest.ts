@@ -89,3 +89,27 @@ export function useRequest<T>(
   if (!loaded || loaded.key !== key || loaded.attempt !== attempt) return { status: 'loading', slow: false, retry };
   return { ...loaded.state, retry };
 }
+
+/**
+ * One request that changes something (a POST), given up after `timeoutMs` like a screen's GET: the answer, or
+ * `timeout`. A request given up may still have been done by the server: send it again with the same
+ * `Idempotency-Key` to learn its outcome rather than doing it twice.
+ */
+export async function sendWithTimeLimit<T>(
+  send: (signal: AbortSignal) => Promise<ApiResult<T>>,
+  timeoutMs: number = TIMEOUT_MS,
+): Promise<{ ok: true; status: number; data: T } | { ok: false; error: RequestError }> {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  try {
+    const result = await send(controller.signal);
+    if (!result.ok && timedOut) return { ok: false, error: { kind: 'timeout' } };
+    return result;
+  } finally {
+    clearTimeout(timer);
+  }
+}

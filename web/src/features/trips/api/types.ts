@@ -99,3 +99,68 @@ export interface SeatMap {
   /** In train order, from the locomotive. */
   coaches: Coach[];
 }
+
+// --- Booking's offers and bookings (booking's OpenAPI document: `Offers`, `NewBooking`, `Booking`) ---
+
+/** adult 12 and over; child 4 to 11 (half fare); infant under 4 (free, on an adult's lap, no seat). */
+export type PassengerType = 'adult' | 'child' | 'infant';
+export const PASSENGER_TYPES: readonly PassengerType[] = ['adult', 'child', 'infant'];
+
+export interface FareLine {
+  type: PassengerType;
+  count: number;
+  /** XAF. */
+  unitPrice: number;
+  amount: number;
+}
+
+export interface Price {
+  /** The whole party, XAF. */
+  total: number;
+  currency: 'XAF';
+  perPassenger: FareLine[];
+}
+
+export interface OfferClass extends ClassAvailability {
+  /** Missing for a class the fare book does not price. */
+  price?: Price;
+}
+
+export interface OfferTrip extends Omit<Trip, 'classes'> {
+  classes: OfferClass[];
+}
+
+export interface Offers {
+  from: StationRef;
+  to: StationRef;
+  date: string;
+  distanceKm: number;
+  passengers: Array<{ type: PassengerType; count: number }>;
+  trips: OfferTrip[];
+  nextDates: string[];
+}
+
+export interface NewBookingPassenger {
+  type: PassengerType;
+  name: string;
+  idNumber?: string;
+  seat?: { coach: number; seat: number };
+}
+
+export interface NewBooking {
+  tripId: number;
+  from: string;
+  to: string;
+  class: TravelClass;
+  passengers: NewBookingPassenger[];
+  /** A Gabonese mobile number. */
+  contactPhone: string;
+}
+
+/** The parts of booking's answer this feature uses: the booking page (another feature) shows the rest. */
+export interface CreatedBooking {
+  /** Six characters, e.g. `W5GWPH`. */
+  pnr: string;
+  status: string;
+  total: number;
+}

@@ -1,7 +1,8 @@
 import { useLang, useT } from '../../../i18n';
 import { daysBetween, formatDuration, formatMoneyXAF, formatTime } from '../../../lib/format';
 import { Link } from '../../../ui/Link';
-import type { ClassAvailability, TravelClass, Trip, TripSearchResult } from '../api/types';
+import type { ClassAvailability, Trip, TripSearchResult } from '../api/types';
+import type { ClassPrice, TripPrices } from '../fares';
 import { seatMapPath } from '../seats';
 import { ArrivalDays } from './ArrivalDays';
 import { SERVICE_HINTS, className, countText, serviceName } from './labels';
@@ -9,8 +10,8 @@ import { SERVICE_HINTS, className, countText, serviceName } from './labels';
 interface Props {
   trip: Trip;
   search: TripSearchResult;
-  /** The fare of each class when known: nothing is shown until the booking service publishes fares. */
-  prices?: Partial<Record<TravelClass, number>>;
+  /** The fare of each class for the searched travellers, once booking's offers are known. */
+  prices?: TripPrices;
 }
 
 /** One train: number, service, local times, duration, and per class the seats free and the way to choose. */
@@ -77,7 +78,7 @@ function ClassRow({
   trip: Trip;
   search: TripSearchResult;
   availability: ClassAvailability;
-  price?: number;
+  price?: ClassPrice;
 }) {
   const t = useT();
   const lang = useLang();
@@ -99,7 +100,17 @@ function ClassRow({
     <li className={availability.available ? 'trip-class' : 'trip-class trip-class--unavailable'}>
       <span className="trip-class__name">{name}</span>
       <span className="trip-class__seats">{seats}</span>
-      {price !== undefined ? <span className="trip-class__price">{formatMoneyXAF(price)}</span> : null}
+      {price ? (
+        <span className="trip-class__price">
+          {formatMoneyXAF(price.total)}
+          {price.passengers > 1 ? (
+            <span className="trip-class__unit">
+              {' '}
+              {t('trips.results.pricePerPassenger', { price: formatMoneyXAF(price.unitPrice) })}
+            </span>
+          ) : null}
+        </span>
+      ) : null}
       {availability.available ? (
         <Link className="button button--small trip-class__choose" to={to}>
           {t('trips.results.choose')}

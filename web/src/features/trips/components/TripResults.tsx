@@ -2,19 +2,22 @@ import { useLang, useT } from '../../../i18n';
 import { formatDayDate } from '../../../lib/format';
 import { Link } from '../../../ui/Link';
 import { Notice } from '../../../ui/Notice';
-import type { TravelClass, TripSearchResult } from '../api/types';
+import type { TripSearchResult } from '../api/types';
+import type { TripPrices } from '../fares';
 import { tripsPath } from '../search';
 import { countText } from './labels';
 import { TripCard } from './TripCard';
 
 interface Props {
   result: TripSearchResult;
-  /** Fares per trip and class, once the booking service publishes them (`GET /api/v1/offers`). */
-  prices?: Record<number, Partial<Record<TravelClass, number>>>;
+  /** Fares per trip and class (`GET /api/v1/offers`), once known. */
+  prices?: Record<number, TripPrices>;
+  /** The fares could not be loaded: the trains are shown without them. */
+  pricesFailed?: boolean;
 }
 
 /** The trains of the searched date, or the next dates with one. */
-export function TripResults({ result, prices }: Props) {
+export function TripResults({ result, prices, pricesFailed = false }: Props) {
   const t = useT();
   const lang = useLang();
   const date = formatDayDate(result.date, lang);
@@ -33,6 +36,7 @@ export function TripResults({ result, prices }: Props) {
             {countText(t, lang, count, 'trips.results.countOne', 'trips.results.countMany', { date })}{' '}
             <span className="muted">{passengers}</span>
           </p>
+          {pricesFailed ? <p className="muted">{t('trips.results.pricesUnavailable')}</p> : null}
           <ol className="trip-list">
             {result.trips.map((trip) => (
               <TripCard key={trip.id} trip={trip} search={result} prices={prices?.[trip.id]} />

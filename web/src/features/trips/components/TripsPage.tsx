@@ -6,7 +6,9 @@ import { useRequest } from '../../../lib/useRequest';
 import { Notice } from '../../../ui/Notice';
 import { PageTitle } from '../../../ui/PageTitle';
 import { RequestStatus } from '../../../ui/RequestStatus';
+import { getOffers } from '../api/getOffers';
 import { searchTrips } from '../api/searchTrips';
+import { pricesByTrip } from '../fares';
 import { isSearchable, searchErrors, searchFromQuery, searchToQuery, tripsPath, type TripSearch } from '../search';
 import { TripResults } from './TripResults';
 import { TripSearchForm } from './TripSearchForm';
@@ -19,6 +21,10 @@ export function TripsPage() {
   const search = useMemo(() => searchFromQuery(query, today), [query, today]);
   const key = isSearchable(search) ? searchToQuery(search) : null;
   const state = useRequest(key, (signal) => searchTrips(search, signal));
+  // The fares come from booking, beside inventory's answer: the trains show without them if booking is slow.
+  const offers = useRequest(key, (signal) => getOffers(search, signal));
+  const offered = offers.status === 'done' ? offers.data : null;
+  const prices = useMemo(() => (offered ? pricesByTrip(offered) : undefined), [offered]);
   const failure = state.status === 'failed' ? state.error : null;
   const problems = useMemo(() => (failure ? searchErrors(failure) : null), [failure]);
   // On a phone the form would push the trains below the fold: once answered, it folds behind a button,
@@ -37,6 +43,7 @@ export function TripsPage() {
   const retry = () => {
     searched.current = true; // the retry button goes away with the answer: the focus goes to the answer
     state.retry();
+    if (offers.status === 'failed') offers.retry();
   };
 
   function onSearch(next: TripSearch) {
@@ -47,7 +54,9 @@ export function TripsPage() {
 
   let results = null;
   if (key !== null) {
-    if (state.status === 'done') results = <TripResults result={state.data} />;
+    if (state.status === 'done') {
+      results = <TripResults result={state.data} prices={prices} pricesFailed={offers.status === 'failed'} />;
+    }
     else if (problems?.form === 'invalid') {
       results = <Notice tone="error">{t('trips.search.errors.form.invalid')}</Notice>;
     } else if (state.status === 'loading' || problems?.form) {

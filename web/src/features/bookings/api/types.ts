@@ -1,0 +1,103 @@
+// Shapes of booking's and payments' resources (booking's OpenAPI document: `Booking`, `BookingList`; payments':
+// the payment). Times are ISO 8601 with Libreville's offset; amounts are whole francs CFA (XAF).
+
+export type BookingStatus = 'awaiting_payment' | 'confirmed' | 'cancelled' | 'refund_pending' | 'refund_due' | 'expired';
+export const BOOKING_STATUSES: readonly BookingStatus[] = [
+  'awaiting_payment',
+  'confirmed',
+  'cancelled',
+  'refund_pending',
+  'refund_due',
+  'expired',
+];
+
+export type TravelClass = 'vip' | 'first' | 'second';
+export type PassengerType = 'adult' | 'child' | 'infant';
+
+export interface BookingTrip {
+  id: number;
+  trainNumber: number;
+  service: string;
+  /** The local date the train leaves its first station. */
+  serviceDate: string;
+}
+
+export interface BookedPassenger {
+  type: PassengerType;
+  name: string;
+  idNumber?: string;
+  /** None for a baby on a lap. */
+  seat?: { coach: number; seat: number };
+  /** XAF. */
+  fare: number;
+}
+
+export interface Booking {
+  /** Six characters without look-alikes: `W5GWPH`. */
+  pnr: string;
+  status: BookingStatus;
+  trip: BookingTrip;
+  from: { code: string; name: string; departure: string };
+  to: { code: string; name: string; arrival: string };
+  class: TravelClass;
+  distanceKm: number;
+  passengers: BookedPassenger[];
+  /** E.164. */
+  contactPhone: string;
+  total: number;
+  currency: 'XAF';
+  /** awaiting_payment: pay before this; expired: when the seats were let go. */
+  holdExpiresAt?: string;
+  /** What is owed back (refund_pending, refund_due); 0 when cancelled unpaid. */
+  refundAmount?: number;
+  createdAt: string;
+  paidAt?: string;
+  cancelledAt?: string;
+}
+
+export interface BookingSummary {
+  pnr: string;
+  status: BookingStatus;
+  trip: BookingTrip;
+  from: { code: string; name: string; departure: string };
+  to: { code: string; name: string; arrival: string };
+  class: TravelClass;
+  passengerCount: number;
+  total: number;
+  currency: 'XAF';
+  holdExpiresAt?: string;
+  createdAt: string;
+}
+
+export interface BookingList {
+  /** Newest first. */
+  bookings: BookingSummary[];
+}
+
+export type PaymentMethod = 'airtel_money' | 'moov_money' | 'card';
+export const PAYMENT_METHODS: readonly PaymentMethod[] = ['airtel_money', 'moov_money', 'card'];
+
+/** initiated, pending (waiting for the payer), unknown (being checked with the provider): still open. */
+export type PaymentStatus = 'initiated' | 'pending' | 'succeeded' | 'failed' | 'expired' | 'unknown';
+
+export interface Payment {
+  /** `pay_…`. */
+  id: string;
+  pnr: string;
+  method: PaymentMethod | 'cash';
+  amount: number;
+  currency: 'XAF';
+  status: PaymentStatus;
+  /** Card payments: the aggregator's page to send the browser to. */
+  paymentUrl?: string;
+  /** The booking's status once booking has been told of a successful payment. */
+  bookingStatus?: BookingStatus;
+  createdAt: string;
+}
+
+export interface NewPayment {
+  pnr: string;
+  method: PaymentMethod;
+  /** The payer's Gabonese mobile number (mobile money: the wallet asked for the PIN). */
+  msisdn: string;
+}

@@ -1,0 +1,308 @@
+import { useCallback, useEffect, useRef, useState, type RefObject } from 'react';
+import { useLang, useT } from '../../../i18n';
+import {
+  daysBetween,
+  formatDayDate,
+  formatMoneyXAF,
+  formatPhoneNational,
+  formatTime,
+  localIsoDate,
+} from '../../../lib/format';
+import { navigate, useSearch } from '../../../lib/router';
+import { useRequest } from '../../../lib/useRequest';
+import { Link } from '../../../ui/Link';
+import { Notice } from '../../../ui/Notice';
+import { PageTitle } from '../../../ui/PageTitle';
+import { RequestStatus } from '../../../ui/RequestStatus';
+import { SignInLink } from '../../../ui/SignInLink';
+import { getBooking } from '../api/getBooking';
+import type { Booking } from '../api/types';
+import { formatRemaining, isCancellable, secondsLeft, statusTone } from '../hold';
+import { useNow } from '../useNow';
+import { CancelPanel } from './CancelPanel';
+import { CLASS_NAMES, PASSENGER_TYPES, named } from './labels';
+import { PaymentPanel } from './PaymentPanel';
+
+/**
+ * `/bookings/W5GWPH` (and `?payment=pay_…` back from the card page): the booking's status in words, the time
+ * left to pay, the payment, the journey, the travellers and their seats, the total, and cancelling.
+ */
+export function BookingPage({ pnr }: { pnr: string }) {
+  const t = useT();
+  const query = useSearch();
+  const followPayment = new URLSearchParams(query).get('payment');
+  const state = useRequest(`booking/${pnr}`, (signal) => getBooking(pnr, signal));
+  const [fresh, setFresh] = useState<Booking | null>(null);
+  const [paying, setPaying] = useState(false);
+  const statusHeading = useRef<HTMLHeadingElement>(null);
+  const [focusStatus, setFocusStatus] = useState(0);
+  const booking = fresh ?? (state.status === 'done' ? state.data : null);
+
+  /** Asks for the booking again, in the background (the page stays as it is meanwhile). */
+  const reload = useCallback(
+    async (focus = false) => {
+      // A few tries, a little apart: on a poor connection the news of a payment must still arrive.
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 3_000));
+        const result = await getBooking(pnr);
+        if (result.ok) {
+          setFresh(result.data);
+          if (focus) setFocusStatus((n) => n + 1);
+          return;
+        }
+        if (result.error.kind === 'problem' && result.error.status < 500 && result.error.status !== 429) return;
+      }
+    },
+    [pnr],
+  );
+
+  useEffect(() => {
+    if (focusStatus > 0) statusHeading.current?.focus();
+  }, [focusStatus]);
+
+  // Back from the card page with a booking already settled: `?payment=` has nothing more to say.
+  const settled = booking !== null && booking.status !== 'awaiting_payment';
+  useEffect(() => {
+    if (settled && followPayment) navigate(`/bookings/${encodeURIComponent(pnr)}`, { replace: true });
+  }, [settled, followPayment, pnr]);
+
+  const title = t('bookings.booking.title', { pnr });
+  if (!booking) {
+    const error = state.status === 'failed' ? state.error : null;
+    let content;
+    if (error?.kind === 'problem' && error.status === 401) {
+      content = (
+        <>
+          <Notice tone="info">{t('bookings.booking.signedOut')}</Notice>
+          <SignInLink className="button" returnTo={`/bookings/${pnr}${query}`} />
+        </>
+      );
+    } else if (error?.kind === 'problem' && (error.status === 404 || error.status === 400)) {
+      content = (
+        <>
+          <Notice tone="error">{t('bookings.booking.notFound')}</Notice>
+          <p>
+            <Link to="/bookings">{t('bookings.common.myBookings')}</Link>
+          </p>
+        </>
+      );
+    } else {
+      content = <RequestStatus state={state} loadingText={t('bookings.booking.loading')} onRetry={state.retry} />;
+    }
+    return (
+      <>
+        <PageTitle>{title}</PageTitle>
+        {content}
+      </>
+    );
+  }
+
+  return (
+    <>
+      <PageTitle>{title}</PageTitle>
+      <StatusPanel booking={booking} headingRef={statusHeading} onHoldOver={() => void reload()} />
+      {booking.status === 'awaiting_payment' ? (
+        <PaymentPanel
+          booking={booking}
+          followPayment={followPayment}
+          onWaitingChange={setPaying}
+          onBookingChanged={() => void reload(true)}
+        />
+      ) : null}
+      <BookingDetails booking={booking} />
+      {!paying && isCancellable(booking, Date.now()) ? (
+        <CancelPanel
+          booking={booking}
+          onCancelled={(cancelled) => {
+            setFresh(cancelled);
+            setFocusStatus((n) => n + 1);
+          }}
+          onBookingChanged={() => void reload(true)}
+        />
+      ) : null}
+      <p className="aside">
+        <Link to="/bookings">{t('bookings.common.myBookings')}</Link>
+      </p>
+    </>
+  );
+}
+
+/** The status in words, with the time left to pay while the seats are held. */
+function StatusPanel({
+  booking,
+  headingRef,
+  onHoldOver,
+}: {
+  booking: Booking;
+  headingRef: RefObject<HTMLHeadingElement>;
+  onHoldOver: () => void;
+}) {
+  const t = useT();
+  const amount = formatMoneyXAF(booking.refundAmount ?? 0);
+  const heading = (text: string) => (
+    <h2 ref={headingRef} tabIndex={-1} className="booking-status__title">
+      {text}
+    </h2>
+  );
+  let body;
+  switch (booking.status) {
+    case 'awaiting_payment':
+      body = (
+        <>
+          {heading(t('bookings.booking.awaitingTitle'))}
+          {booking.holdExpiresAt ? <HoldCountdown expiresAt={booking.holdExpiresAt} onOver={onHoldOver} /> : null}
+        </>
+      );
+      break;
+    case 'confirmed':
+      body = (
+        <>
+          {heading(t('bookings.booking.confirmedTitle'))}
+          <p>{t('bookings.booking.confirmedText')}</p>
+          <p>{t('bookings.booking.ticketSoon')}</p>
+        </>
+      );
+      break;
+    case 'cancelled':
+      body = (
+        <>
+          {heading(t('bookings.booking.cancelledTitle'))}
+          <p>
+            {booking.refundAmount
+              ? t('bookings.booking.refundText', { amount })
+              : t('bookings.booking.cancelledNothingToRefund')}
+          </p>
+        </>
+      );
+      break;
+    case 'refund_pending':
+      body = (
+        <>
+          {heading(t('bookings.booking.refundPendingTitle'))}
+          <p>{t('bookings.booking.refundText', { amount })}</p>
+        </>
+      );
+      break;
+    case 'refund_due':
+      body = (
+        <>
+          {heading(t('bookings.booking.refundDueTitle'))}
+          <p>{t('bookings.booking.refundDueText', { amount })}</p>
+        </>
+      );
+      break;
+    case 'expired':
+      body = (
+        <>
+          {heading(t('bookings.booking.expiredTitle'))}
+          <p>{t('bookings.booking.expiredText')}</p>
+          <p>
+            <Link className="button button--secondary" to="/trips">
+              {t('bookings.common.newSearch')}
+            </Link>
+          </p>
+        </>
+      );
+      break;
+    default:
+      body = heading(String(booking.status));
+  }
+  return (
+    <div className={`booking-status booking-status--${statusTone(booking.status)}`} role="status">
+      {body}
+    </div>
+  );
+}
+
+/** "Places réservées jusqu'à 14h05", and the minutes and seconds left, every second. */
+function HoldCountdown({ expiresAt, onOver }: { expiresAt: string; onOver: () => void }) {
+  const t = useT();
+  const lang = useLang();
+  const now = useNow(1000);
+  const left = secondsLeft(expiresAt, now);
+  const over = left === 0;
+  const onOverRef = useRef(onOver);
+  onOverRef.current = onOver;
+  useEffect(() => {
+    if (!over) return;
+    // The server lets the seats go a moment later (or takes a payment made at the last second): ask again
+    // until the booking says what became of it.
+    const timer = setInterval(() => onOverRef.current(), 10_000);
+    return () => clearInterval(timer);
+  }, [over]);
+  if (over) return <p className="booking-status__hold">{t('bookings.booking.holdOver')}</p>;
+  return (
+    <>
+      <p className="booking-status__hold">
+        {t('bookings.booking.heldUntil', { time: formatTime(expiresAt, lang) })}
+      </p>
+      {/* Not announced every second: the time above says it once. */}
+      <p className="booking-status__left" aria-hidden="true">
+        {t('bookings.booking.timeLeft', { left: formatRemaining(left) })}
+      </p>
+    </>
+  );
+}
+
+/** Journey, travellers with their seats and fares, total, contact phone. */
+function BookingDetails({ booking }: { booking: Booking }) {
+  const t = useT();
+  const lang = useLang();
+  return (
+    <>
+      <section aria-labelledby="booking-journey-title" className="booking-section">
+        <h2 id="booking-journey-title">{t('bookings.booking.journeyTitle')}</h2>
+        <p className="booking-journey__route">
+          {t('bookings.common.route', { from: booking.from.name, to: booking.to.name })}
+        </p>
+        <p>
+          {formatDayDate(localIsoDate(booking.from.departure), lang)}
+          {', '}
+          <time dateTime={booking.from.departure}>{formatTime(booking.from.departure, lang)}</time>
+          <span aria-hidden="true"> → </span>
+          <span className="visually-hidden"> – </span>
+          <time dateTime={booking.to.arrival}>{formatTime(booking.to.arrival, lang)}</time>
+          {daysBetween(booking.from.departure, booking.to.arrival) > 0 ? (
+            <span className="muted">
+              {' '}
+              {t('bookings.booking.arrivesOn', { date: formatDayDate(localIsoDate(booking.to.arrival), lang) })}
+            </span>
+          ) : null}
+        </p>
+        <p>
+          {t('bookings.common.train', { number: booking.trip.trainNumber })} ·{' '}
+          {named(CLASS_NAMES, booking.class, t)}
+        </p>
+      </section>
+      <section aria-labelledby="booking-passengers-title" className="booking-section">
+        <h2 id="booking-passengers-title">{t('bookings.booking.passengersTitle')}</h2>
+        <ul className="booked-passengers">
+          {booking.passengers.map((passenger, index) => (
+            <li key={index} className="booked-passenger">
+              <p className="booked-passenger__name">{passenger.name}</p>
+              <p>
+                {named(PASSENGER_TYPES, passenger.type, t)}
+                {' · '}
+                {passenger.seat
+                  ? t('bookings.booking.seat', { coach: passenger.seat.coach, seat: passenger.seat.seat })
+                  : t('bookings.booking.onLap')}
+              </p>
+              {passenger.idNumber ? (
+                <p className="muted">{t('bookings.booking.idNumber', { number: passenger.idNumber })}</p>
+              ) : null}
+              <p className="booked-passenger__fare">
+                {passenger.fare === 0 ? t('bookings.booking.free') : formatMoneyXAF(passenger.fare)}
+              </p>
+            </li>
+          ))}
+        </ul>
+        <p className="booking-total">
+          {t('bookings.booking.total')} <strong>{formatMoneyXAF(booking.total)}</strong>
+        </p>
+        <p>
+          {t('bookings.booking.contactPhone')} {formatPhoneNational(booking.contactPhone)}
+        </p>
+      </section>
+    </>
+  );
+}

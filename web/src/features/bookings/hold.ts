@@ -1,0 +1,58 @@
+// How long the seats of a booking stay held for payment, and what a booking allows. Pure: no DOM, no i18n.
+import type { Booking, BookingStatus } from './api/types';
+
+/** Whole seconds left before `expiresAt` (never below 0); 0 for an unreadable instant. */
+export function secondsLeft(expiresAt: string, now: number): number {
+  const end = Date.parse(expiresAt);
+  if (Number.isNaN(end)) return 0;
+  return Math.max(0, Math.ceil((end - now) / 1000));
+}
+
+/** `14 min 05 s`, `45 s`, `1 h 02 min` (the same in French and English). */
+export function formatRemaining(seconds: number): string {
+  const total = Math.max(0, Math.floor(seconds));
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const rest = total % 60;
+  if (hours > 0) return `${hours} h ${String(minutes).padStart(2, '0')} min`;
+  if (minutes > 0) return `${minutes} min ${String(rest).padStart(2, '0')} s`;
+  return `${rest} s`;
+}
+
+/** Whether the booking may still be paid: it waits for payment and its hold has not run out. */
+export function isPayable(booking: Pick<Booking, 'status' | 'holdExpiresAt'>, now: number): boolean {
+  return (
+    booking.status === 'awaiting_payment' &&
+    booking.holdExpiresAt !== undefined &&
+    secondsLeft(booking.holdExpiresAt, now) > 0
+  );
+}
+
+/** Whether the customer may cancel: before departure, while it waits for payment or once confirmed. */
+export function isCancellable(booking: Pick<Booking, 'status' | 'from'>, now: number): boolean {
+  if (booking.status !== 'awaiting_payment' && booking.status !== 'confirmed') return false;
+  const departure = Date.parse(booking.from.departure);
+  return Number.isNaN(departure) || departure > now;
+}
+
+export type StatusTone = 'waiting' | 'success' | 'neutral' | 'error';
+
+/** The tone of a status: waiting for payment, confirmed, ended by the traveller, or ended otherwise. */
+export function statusTone(status: BookingStatus): StatusTone {
+  switch (status) {
+    case 'awaiting_payment':
+      return 'waiting';
+    case 'confirmed':
+      return 'success';
+    case 'cancelled':
+    case 'refund_pending':
+      return 'neutral';
+    default:
+      return 'error';
+  }
+}
+
+/** Newest first, as booking answers (kept when the server's order is the same). */
+export function newestFirst<T extends { createdAt: string }>(bookings: readonly T[]): T[] {
+  return [...bookings].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+}
