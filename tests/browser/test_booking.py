@@ -126,7 +126,7 @@ def test_book_two_seats_sign_in_pay_by_airtel_money_and_find_it_in_my_bookings(p
 
     seats = choose_seats(page, 2)
     main = page.get_by_role("main")
-    expect(main).to_contain_text("Vos places ne sont pas encore réservées.")
+    expect(main).to_contain_text("Vos places ne sont pas encore réservées")
     expect(main).to_contain_text("Train 211 · Express")
     expect(main).to_contain_text("Owendo → Ndjolé")
     fares = page.get_by_role("table", name="Prix")

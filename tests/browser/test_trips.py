@@ -143,14 +143,13 @@ def test_search_from_home_then_choose_two_second_class_seats_and_continue(page, 
     expect(page).to_have_url(re.compile(rf"&seats={seats}$"))  # a reload keeps the seats chosen
     screenshot(page, "-3-seats")
 
-    # The next step sums up the choice and says that booking comes next.
+    # The next step sums up the choice and says that the seats are not booked until the travellers are named.
     go_on.click()
     expect(page).to_have_url(
         re.compile(rf"/trips/\d+/book\?from=OWE&to=FCV&class=second&passengers=2&seats={seats}$")
     )
     expect(page.get_by_role("heading", level=1)).to_have_text("Votre voyage")
-    expect(main).to_contain_text("La réservation et le paiement en ligne sont la prochaine étape")
-    expect(main).to_contain_text("Vos places ne sont pas encore réservées.")
+    expect(main).to_contain_text("Vos places ne sont pas encore réservées")
     for text in ["Train 211 · Express", "Owendo → Franceville", day_fr(tuesday), "12h30", "Deuxième classe"]:
         expect(main).to_contain_text(text)
     expect(main).to_contain_text("2 voyageurs")
