@@ -189,7 +189,7 @@ def test_book_two_seats_sign_in_pay_by_airtel_money_and_find_it_in_my_bookings(p
     screenshot(page, "-4-confirm-on-phone")
     expect(page.get_by_role("heading", name="Réservation confirmée")).to_be_visible(timeout=20_000)
     expect(page.get_by_role("heading", name="Réservation confirmée")).to_be_focused()
-    expect(main).to_contain_text("Votre billet électronique, avec son code QR, sera disponible ici")
+    expect(main).to_contain_text("Vos billets électroniques, avec leur code QR, sont sur cette page")
     expect(page.get_by_role("button", name=re.compile(r"^Payer"))).to_have_count(0)
     screenshot(page, "-5-confirmed")
 
@@ -384,7 +384,7 @@ def test_english_labels_on_a_small_phone_screen(new_context, customer_state, scr
     expect(page.get_by_role("heading", name="Confirm the payment on your phone (PIN code)")).to_be_visible()
     assert_no_horizontal_scroll(page)
     expect(page.get_by_role("heading", name="Booking confirmed")).to_be_visible(timeout=20_000)
-    expect(main).to_contain_text("Your e-ticket, with its QR code, will be available here")
+    expect(main).to_contain_text("Your e-tickets, with their QR codes, are on this page")
     assert_no_horizontal_scroll(page)
     screenshot(page, "-4-confirmed-en")
 

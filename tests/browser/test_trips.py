@@ -125,8 +125,9 @@ def test_search_from_home_then_choose_two_second_class_seats_and_continue(page, 
     expect(main).to_contain_text("Choisissez encore 1 place.")
     expect(go_on).to_be_disabled()
 
-    # …and one with the keyboard: the arrow keys move from seat to seat, Space chooses.
-    for _ in range(5):
+    # …and one with the keyboard: the arrow keys move from seat to seat, Space chooses. Other tests may have booked
+    # the seats next to it (the same train), so it walks on until a free one.
+    for _ in range(80):
         page.keyboard.press("ArrowRight")
         label = page.evaluate("document.activeElement.getAttribute('aria-label')")
         if label.endswith(", libre"):

@@ -101,3 +101,26 @@ export interface NewPayment {
   /** The payer's Gabonese mobile number (mobile money: the wallet asked for the PIN). */
   msisdn: string;
 }
+
+/** One traveller's e-ticket (`GET /api/v1/bookings/{pnr}/tickets`). */
+export interface Ticket {
+  id: string;
+  passengerName: string;
+  passengerType: PassengerType;
+  /** A baby on an adult's lap: no seat. */
+  lapInfant: boolean;
+  seat: { coach: number; seat: number } | null;
+  class: TravelClass;
+  trip: BookingTrip;
+  from: { code: string; name: string; departure?: string | null };
+  to: { code: string; name: string; arrival?: string | null };
+  validUntil: string;
+  /** The signed ticket in base45 (QR alphanumeric mode). */
+  qr: string;
+}
+
+export interface TicketList {
+  pnr: string;
+  status: BookingStatus;
+  tickets: Ticket[];
+}

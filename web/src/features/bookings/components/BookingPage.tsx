@@ -22,6 +22,8 @@ import { useNow } from '../useNow';
 import { CancelPanel } from './CancelPanel';
 import { CLASS_NAMES, PASSENGER_TYPES, named } from './labels';
 import { PaymentPanel } from './PaymentPanel';
+import { TicketsPanel } from './TicketsPanel';
+import { forgetTickets, loadTickets } from '../tickets';
 
 /**
  * `/bookings/W5GWPH` (and `?payment=pay_…` back from the card page): the booking's status in words, the time
@@ -62,6 +64,12 @@ export function BookingPage({ pnr }: { pnr: string }) {
 
   // Back from the card page with a booking already settled: `?payment=` has nothing more to say.
   const settled = booking !== null && booking.status !== 'awaiting_payment';
+  // Tickets kept for offline use go once the booking is no longer confirmed (cancelled, refunded).
+  const status = booking?.status;
+  useEffect(() => {
+    if (status && status !== 'confirmed') forgetTickets(pnr);
+  }, [status, pnr]);
+
   useEffect(() => {
     if (settled && followPayment) navigate(`/bookings/${encodeURIComponent(pnr)}`, { replace: true });
   }, [settled, followPayment, pnr]);
@@ -86,6 +94,9 @@ export function BookingPage({ pnr }: { pnr: string }) {
           </p>
         </>
       );
+    } else if (error && !(error.kind === 'problem' && error.status < 500) && loadTickets(pnr)) {
+      // No network (or a server down): the tickets saved on this device still show, for boarding.
+      content = <TicketsPanel pnr={pnr} initial={loadTickets(pnr)?.list} />;
     } else {
       content = <RequestStatus state={state} loadingText={t('bookings.booking.loading')} onRetry={state.retry} />;
     }
@@ -109,6 +120,7 @@ export function BookingPage({ pnr }: { pnr: string }) {
           onBookingChanged={() => void reload(true)}
         />
       ) : null}
+      {booking.status === 'confirmed' ? <TicketsPanel pnr={booking.pnr} /> : null}
       <BookingDetails booking={booking} />
       {!paying && isCancellable(booking, Date.now()) ? (
         <CancelPanel
@@ -159,7 +171,7 @@ function StatusPanel({
         <>
           {heading(t('bookings.booking.confirmedTitle'))}
           <p>{t('bookings.booking.confirmedText')}</p>
-          <p>{t('bookings.booking.ticketSoon')}</p>
+          <p>{t('bookings.booking.ticketsHere')}</p>
         </>
       );
       break;
