@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import SetragEvents
 import SetragKernel
 import SetragMySQL
 
@@ -17,9 +18,12 @@ import SetragMySQL
 /// `booking.ticket_key_rotation_days` (how long a ticket signing key signs before the next one, default 90),
 /// `booking.ticket_key_activation_hours` (how long a new ticket key is published before it signs, so that
 /// conductors' devices have it; default 48).
+///
+/// Events: booking consumes inventory's `TripCancelled` (MQTT shared subscription, and catch-up from inventory's
+/// `/internal/events` feed at `inventory.url`), through its inbox.
 public enum BookingModule {
     public static let definition = ModuleDefinition(
-        name: "booking", needs: [.database], migrations: BookingMigrations.all, seed: seed
+        name: "booking", needs: [.database, .broker], migrations: BookingMigrations.all, seed: seed
     ) { settings in
         let options = Options(settings)
         return { context in try await start(context, options: options) }
@@ -56,6 +60,7 @@ public enum BookingModule {
         public let offers: OfferService
         public let tickets: TicketService
         public let idempotency: IdempotencyKeys
+        public let tripCancellations: TripCancellations
     }
 
     public static func parts(database: any MySQLDatabase, options: Options, inventory: any InventoryClient,
@@ -70,7 +75,9 @@ public enum BookingModule {
         return Parts(store: store, inventory: inventory, bookings: bookings,
                      offers: OfferService(bookings: bookings, inventory: inventory),
                      tickets: TicketService(bookings: bookings, store: store, issuer: issuer, logger: logger),
-                     idempotency: IdempotencyKeys(database: database, logger: logger, now: now))
+                     idempotency: IdempotencyKeys(database: database, logger: logger, now: now),
+                     tripCancellations: TripCancellations(database: database, inventory: inventory, logger: logger,
+                                                          now: now))
     }
 
     /// Inventory at `inventory.url`, through the process's HTTP client.
@@ -99,9 +106,13 @@ public enum BookingModule {
         } catch {
             context.logger.warning("ticket key rotation failed", metadata: ["error": "\(error)"])
         }
+        guard let broker = context.broker else { throw BookingStartError.noBroker }
+        let feed = HTTPEventFeed(baseURL: context.endpoints.url("inventory"), client: context.httpClient)
         return [
+            parts.tripCancellations.consumer(broker: broker, feed: feed),
             BookingExpirySweeper(bookings: parts.bookings, idempotency: parts.idempotency,
-                                 interval: .seconds(options.expirySweepSeconds), logger: context.logger),
+                                 interval: .seconds(options.expirySweepSeconds), logger: context.logger,
+                                 tripCancellations: parts.tripCancellations),
             TicketKeyRotator(keys: parts.tickets.keys, interval: .seconds(3600), logger: context.logger),
             ServiceHTTP.application(name: "booking", router: router, address: context.endpoints.listen["booking"]!,
                                     kernel: context.kernel, logger: context.logger),
@@ -122,13 +133,17 @@ public enum BookingModule {
     }
 }
 
-/// Marks unpaid bookings whose hold ran out as expired, and forgets idempotency keys past their lifetime, every
-/// `interval`. (Inventory's own sweeper frees the seats.)
+enum BookingStartError: Error { case noBroker }
+
+/// Marks unpaid bookings whose hold ran out as expired, forgets idempotency keys past their lifetime, and releases
+/// the seats of bookings cancelled with their trip, every `interval`. (Inventory's own sweeper frees the seats of
+/// expired holds.)
 public struct BookingExpirySweeper: Service {
     let bookings: BookingService
     let idempotency: IdempotencyKeys
     let interval: Duration
     let logger: Logger
+    var tripCancellations: TripCancellations? = nil
 
     public func run() async throws {
         try? await cancelWhenGracefulShutdown {
@@ -145,6 +160,9 @@ public struct BookingExpirySweeper: Service {
             let expired = try await bookings.expireUnpaid(now: now)
             if expired > 0 { logger.info("bookings expired", metadata: ["count": "\(expired)"]) }
             try await idempotency.purgeExpired()
+            if let released = try await tripCancellations?.releaseDueHolds(), released > 0 {
+                logger.info("holds of cancelled trips released", metadata: ["count": "\(released)"])
+            }
         } catch {
             logger.warning("expiring bookings failed", metadata: ["error": "\(error)"])
         }

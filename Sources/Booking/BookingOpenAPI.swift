@@ -146,7 +146,20 @@ enum BookingOpenAPI {
               "refundAmount": {"type": "integer", "description": "XAF owed back (refund_pending, refund_due); 0 when cancelled unpaid"},
               "createdAt": {"$ref": "#/components/schemas/LocalDateTime"},
               "paidAt": {"$ref": "#/components/schemas/LocalDateTime"},
-              "cancelledAt": {"$ref": "#/components/schemas/LocalDateTime"}
+              "cancelledAt": {"$ref": "#/components/schemas/LocalDateTime"},
+              "operatorCancellation": {
+                "type": "object", "required": ["reason", "at", "options"],
+                "description": "SETRAG cancelled the trip: the holder may choose a free exchange or a full refund (options empty once the booking is settled)",
+                "properties": {"reason": {"type": "string"}, "at": {"$ref": "#/components/schemas/LocalDateTime"}, "options": {"type": "array", "items": {"enum": ["refund", "exchange"]}}}
+              },
+              "notices": {"type": "array", "description": "What the holder was told, newest first", "items": {
+                "type": "object", "required": ["kind", "message", "at"],
+                "properties": {
+                  "kind": {"type": "string", "description": "Stable code, e.g. trip-cancelled"},
+                  "message": {"type": "object", "required": ["fr", "en"], "properties": {"fr": {"type": "string"}, "en": {"type": "string"}}},
+                  "at": {"$ref": "#/components/schemas/LocalDateTime"}
+                }
+              }}
             }
           },
           "Station": {"type": "object", "required": ["code", "name"], "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
@@ -198,7 +211,7 @@ enum BookingOpenAPI {
             "type": "object", "required": ["valid", "alreadyScanned"],
             "properties": {
               "valid": {"type": "boolean"},
-              "reason": {"type": "string", "enum": ["unknown-key", "bad-signature", "unknown-ticket", "superseded", "cancelled", "wrong-train", "not-yet-valid", "expired"], "description": "Why it is not valid"},
+              "reason": {"type": "string", "enum": ["unknown-key", "bad-signature", "unknown-ticket", "superseded", "cancelled", "trip-cancelled", "wrong-train", "not-yet-valid", "expired"], "description": "Why it is not valid"},
               "ticket": {
                 "type": "object", "description": "Present when the signature verified and the ticket is known",
                 "required": ["id", "pnr", "passengerName", "passengerType", "lapInfant", "class", "from", "to", "tripId", "trainNumber", "serviceDate", "departure", "validUntil"],

@@ -139,10 +139,31 @@ struct BookingJSON: Encodable, Sendable {
     let createdAt: String
     let paidAt: String?
     let cancelledAt: String?
+    /// Present when SETRAG cancelled the trip; `options` are what the holder may choose (none once it is settled).
+    let operatorCancellation: OperatorCancellationJSON?
+    /// The latest things the holder was told, newest first.
+    let notices: [NoticeJSON]
+
+    struct OperatorCancellationJSON: Encodable, Sendable {
+        let reason: String
+        let at: String
+        let options: [String]
+    }
+
+    struct NoticeJSON: Encodable, Sendable {
+        struct MessageJSON: Encodable, Sendable {
+            let fr: String
+            let en: String
+        }
+
+        let kind: String
+        let message: MessageJSON
+        let at: String
+    }
 
     enum CodingKeys: String, CodingKey {
         case pnr, status, trip, from, to, travelClass = "class", distanceKm, passengers, contactPhone, total, currency
-        case holdExpiresAt, refundAmount, createdAt, paidAt, cancelledAt
+        case holdExpiresAt, refundAmount, createdAt, paidAt, cancelledAt, operatorCancellation, notices
     }
 
     init(_ booking: BookingRecord) {
@@ -166,6 +187,13 @@ struct BookingJSON: Encodable, Sendable {
         createdAt = LocalTime.iso8601(booking.createdAt)
         paidAt = booking.paidAt.map(LocalTime.iso8601)
         cancelledAt = booking.cancelledAt.map(LocalTime.iso8601)
+        operatorCancellation = booking.operatorCancellation.map {
+            OperatorCancellationJSON(reason: $0.reason, at: LocalTime.iso8601($0.at),
+                                     options: booking.status == .confirmed ? ["refund", "exchange"] : [])
+        }
+        notices = booking.notices.map {
+            NoticeJSON(kind: $0.kind, message: .init(fr: $0.french, en: $0.english), at: LocalTime.iso8601($0.at))
+        }
     }
 }
 

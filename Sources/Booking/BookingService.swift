@@ -180,8 +180,8 @@ public struct BookingService: Sendable {
     // MARK: cancel
 
     /// Cancels a booking: an unpaid one becomes `cancelled` (nothing to refund); a paid one `refund_pending` with
-    /// the refund the fare rules give at `now` (all of it when SETRAG cancelled the trip). The seats go back on sale.
-    /// After departure, a customer cannot cancel (409).
+    /// the refund the fare rules give at `now` (all of it when SETRAG cancelled the trip, whenever it is asked). The
+    /// seats go back on sale. After departure, a customer cannot cancel a trip that runs (409).
     public func cancel(_ pnr: String, caller: Principal, now: Date) async throws -> BookingRecord {
         let booking = try await booking(pnr, caller: caller)
         guard booking.ownerID == caller.subject || Self.staffChangePermissions.contains(where: caller.has) else {
@@ -197,9 +197,7 @@ public struct BookingService: Sendable {
             await releaseQuietly(booking.holdID, pnr: booking.pnr)
         case .confirmed:
             let fares = try await fares()
-            let trip = try await inventory.seatMap(tripID: booking.journey.tripID, from: booking.journey.from.code,
-                                                   to: booking.journey.to.code)
-            let cause: FareBook.Cause = trip.status == "cancelled" ? .operator : .customer
+            let cause = try await cancellationCause(booking)
             guard let quote = fares.quote(.refund, cause: cause, amount: booking.total,
                                           departure: booking.journey.departure, now: now) else {
                 throw BookingError.departed
@@ -214,6 +212,16 @@ public struct BookingService: Sendable {
             throw BookingError.wrongState(action: "cancelled", status: booking.status)
         }
         return try await self.booking(booking.pnr, caller: caller)
+    }
+
+    /// Who cancelled: SETRAG when booking recorded inventory's `TripCancelled` for the trip. Until that event has
+    /// arrived (the consumer catches up within its interval), inventory's own status of the trip says so: a customer
+    /// never pays a fee for a trip SETRAG cancelled.
+    func cancellationCause(_ booking: BookingRecord) async throws -> FareBook.Cause {
+        if booking.operatorCancellation != nil { return .operator }
+        let trip = try await inventory.seatMap(tripID: booking.journey.tripID, from: booking.journey.from.code,
+                                               to: booking.journey.to.code)
+        return trip.status == "cancelled" ? .operator : .customer
     }
 
     /// The booking changed state while being cancelled: once more, from its new state.

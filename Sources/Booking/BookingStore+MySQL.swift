@@ -186,7 +186,8 @@ public struct MySQLBookingStore: BookingStore {
     static let bookingColumns = """
         id, pnr, status, owner_id, sold_by, trip_id, train_number, service, service_date, from_station, from_name,
         to_station, to_name, departs_at, arrives_at, class_code, distance_m, total_amount, currency, hold_id,
-        hold_expires_at, contact_phone_enc, refund_amount, created_at, paid_at, cancelled_at
+        hold_expires_at, contact_phone_enc, refund_amount, created_at, paid_at, cancelled_at, cancelled_by_setrag_at,
+        cancelled_by_setrag_reason
         """
 
     struct BookingRow: Decodable {
@@ -216,6 +217,8 @@ public struct MySQLBookingStore: BookingStore {
         let created_at: Date
         let paid_at: Date?
         let cancelled_at: Date?
+        let cancelled_by_setrag_at: Date?
+        let cancelled_by_setrag_reason: String?
 
         var journey: Journey {
             Journey(tripID: trip_id, trainNumber: train_number, service: service, serviceDate: service_date,
@@ -256,7 +259,31 @@ public struct MySQLBookingStore: BookingStore {
             contactPhone: try crypto.open(row.contact_phone_enc, context: Self.sealContext(pnr, "contact_phone")),
             total: row.total_amount, currency: row.currency, holdID: row.hold_id, holdExpiresAt: row.hold_expires_at,
             refundAmount: row.refund_amount, createdAt: row.created_at, paidAt: row.paid_at,
-            cancelledAt: row.cancelled_at)
+            cancelledAt: row.cancelled_at,
+            operatorCancellation: row.cancelled_by_setrag_at.map {
+                OperatorCancellation(reason: row.cancelled_by_setrag_reason ?? "", at: $0)
+            },
+            notices: try await notices(pnr: pnr, limit: Self.noticesShown))
+    }
+
+    /// How many of a booking's latest notices its reads carry.
+    static let noticesShown = 10
+
+    struct NoticeRow: Decodable {
+        let kind: String
+        let message_fr: String
+        let message_en: String
+        let created_at: Date
+    }
+
+    /// A booking's latest notices, newest first.
+    func notices(pnr: String, limit: Int) async throws -> [BookingNotice] {
+        try await db.raw("""
+            SELECT kind, message_fr, message_en, created_at FROM booking_notices WHERE pnr = \(bind: pnr)
+            ORDER BY created_at DESC, id DESC LIMIT \(literal: max(1, limit))
+            """).all(decoding: NoticeRow.self).map {
+            BookingNotice(kind: $0.kind, french: $0.message_fr, english: $0.message_en, at: $0.created_at)
+        }
     }
 
     public func booking(pnr: String) async throws -> BookingRecord? {

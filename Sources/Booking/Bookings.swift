@@ -72,6 +72,26 @@ public struct BookingRecord: Sendable, Equatable {
     public var createdAt: Date
     public var paidAt: Date?
     public var cancelledAt: Date?
+    /// SETRAG cancelled the booking's trip (inventory's `TripCancelled`): its holder may exchange or be refunded
+    /// without fee.
+    public var operatorCancellation: OperatorCancellation? = nil
+    /// What the booking's holder was told, newest first.
+    public var notices: [BookingNotice] = []
+}
+
+/// SETRAG's cancellation of a booking's trip, as booking recorded it.
+public struct OperatorCancellation: Sendable, Equatable {
+    public var reason: String
+    /// When inventory cancelled the trip.
+    public var at: Date
+}
+
+/// A message to a booking's holder, in French and English. `kind` is a stable code (`trip-cancelled`).
+public struct BookingNotice: Sendable, Equatable {
+    public var kind: String
+    public var french: String
+    public var english: String
+    public var at: Date
 }
 
 /// A line of a customer's list of bookings (no personal data: nothing to decrypt).

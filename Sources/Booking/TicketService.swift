@@ -70,6 +70,8 @@ public enum TicketRefusal: String, Sendable, CaseIterable {
     case superseded
     /// Its booking was cancelled (refund pending or due).
     case cancelled
+    /// SETRAG cancelled the trip: the booking is to be exchanged or refunded, the ticket is no good for travel.
+    case tripCancelled = "trip-cancelled"
     /// For another trip than the one the conductor is on.
     case wrongTrain = "wrong-train"
     /// Too early: the ticket is for a later day.
@@ -157,6 +159,7 @@ public struct TicketService: Sendable {
             .addingTimeInterval(-Self.validBeforeServiceDate)
         let reason: TicketRefusal? =
             if ticket.ticket.payload != bytes { .superseded }
+            else if ticket.tripCancelled { .tripCancelled }
             else if ticket.status != .confirmed { .cancelled }
             else if let tripID = request.tripId, tripID != Int(payload.tripID) { .wrongTrain }
             else if now < notBefore { .notYetValid }

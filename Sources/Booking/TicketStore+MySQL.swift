@@ -119,6 +119,7 @@ extension MySQLBookingStore: TicketStore {
         let issued_at: Date
         let pnr: String
         let status: String
+        let cancelled_by_setrag_at: Date?
         let train_number: Int
         let service: String
         let service_date: String
@@ -137,7 +138,8 @@ extension MySQLBookingStore: TicketStore {
 
     public func ticket(id: [UInt8]) async throws -> TicketLookup? {
         guard let row = try await db.raw("""
-            SELECT \(unsafeRaw: Self.ticketColumns), b.pnr, b.status, b.train_number, b.service, b.service_date,
+            SELECT \(unsafeRaw: Self.ticketColumns), b.pnr, b.status, b.cancelled_by_setrag_at, b.train_number,
+                b.service, b.service_date,
                 b.from_station, b.from_name, b.to_station, b.to_name, b.departs_at, b.arrives_at, b.class_code,
                 p.passenger_type, p.name_enc, p.coach_position, p.seat_number
             FROM tickets t JOIN bookings b ON b.id = t.booking_id
@@ -156,7 +158,8 @@ extension MySQLBookingStore: TicketStore {
             travelClass: row.class_code, passengerType: row.passenger_type,
             passengerName: try crypto.open(row.name_enc,
                                            context: Self.sealContext(row.pnr, passenger: row.passenger_seq, "name")),
-            seat: row.coach_position.flatMap { coach in row.seat_number.map { SeatRef(coach: coach, seat: $0) } })
+            seat: row.coach_position.flatMap { coach in row.seat_number.map { SeatRef(coach: coach, seat: $0) } },
+            tripCancelled: row.cancelled_by_setrag_at != nil)
     }
 
     // MARK: scans

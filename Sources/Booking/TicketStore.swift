@@ -45,6 +45,8 @@ public struct TicketLookup: Sendable, Equatable {
     public var passengerType: String
     public var passengerName: String
     public var seat: SeatRef?
+    /// SETRAG cancelled the trip (the booking recorded inventory's `TripCancelled`).
+    public var tripCancelled: Bool = false
 }
 
 /// One line of the scan journal.

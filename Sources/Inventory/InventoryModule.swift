@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import SetragEvents
 import SetragKernel
 import SetragMySQL
 
@@ -13,9 +14,12 @@ import SetragMySQL
 /// `inventory.weeks_ahead` (weeks of dated trips `seed` makes from today in Africa/Libreville, default 8);
 /// (read by `serve`) `inventory.hold_minutes` (how long a seat hold lasts, default 15),
 /// `inventory.hold_sweep_seconds` (how often expired holds are released, default 30).
+///
+/// Events: `TripCancelled` (v1) goes to the outbox with the cancellation; a relay publishes the outbox to MQTT
+/// (`setrag/events/inventory/<EventName>`), and `/internal/events?after=` serves it to consumers catching up.
 public enum InventoryModule {
     public static let definition = ModuleDefinition(
-        name: "inventory", needs: [.database], migrations: InventoryMigrations.all, seed: seed
+        name: "inventory", needs: [.database, .broker], migrations: InventoryMigrations.all, seed: seed
     ) { settings in
         let options = Options(settings)
         return { context in try await start(context, options: options) }
@@ -37,6 +41,7 @@ public enum InventoryModule {
 
     /// Everything inventory is made of, assembled once; the same function the tests call.
     public struct Parts: Sendable {
+        public let database: any MySQLDatabase
         public let store: any InventoryStore
         public let search: TripSearch
         public let holds: HoldService
@@ -45,7 +50,7 @@ public enum InventoryModule {
     public static func parts(database: any MySQLDatabase, holdMinutes: Int = 15) -> Parts {
         let store = MySQLInventoryStore(database: database)
         let search = TripSearch(store: store)
-        return Parts(store: store, search: search,
+        return Parts(database: database, store: store, search: search,
                      holds: HoldService(store: store, search: search, defaultTTL: holdMinutes * 60))
     }
 
@@ -53,13 +58,16 @@ public enum InventoryModule {
                                    now: @escaping @Sendable () -> Date = { Date() }) -> Router<AppContext> {
         let router = ServiceHTTP.router(context)
         InventoryRoutes(search: parts.search, store: parts.store, holds: parts.holds, now: now).register(on: router)
+        EventFeedRoute.register(on: router, service: "inventory", database: parts.database)
         return router
     }
 
     static func start(_ context: ModuleContext, options: Options) async throws -> [any Service] {
         let parts = parts(database: context.requireDatabase(), holdMinutes: options.holdMinutes)
         let router = buildRouter(parts: parts, context: context)
+        guard let broker = context.broker else { throw InventoryStartError.noBroker }
         return [
+            OutboxRelay(service: "inventory", database: parts.database, broker: broker, logger: context.logger),
             HoldSweeper(store: parts.store, interval: .seconds(options.holdSweepSeconds), logger: context.logger),
             ServiceHTTP.application(name: "inventory", router: router, address: context.endpoints.listen["inventory"]!,
                                     kernel: context.kernel, logger: context.logger),
@@ -100,6 +108,8 @@ public enum InventoryModule {
         return SeedReport(referenceRowsChanged: changed, tripsCreated: created, tripsExisting: plans.count - created)
     }
 }
+
+enum InventoryStartError: Error { case noBroker }
 
 /// Releases the seats of holds past their expiry, every `interval`. Seats of an expired hold are free for others
 /// as soon as it expires (every seat-leg query compares the expiry with now); this also marks the hold expired.

@@ -121,6 +121,9 @@ enum InventoryOpenAPI {
             }
           }
         },
+        "securitySchemes": {
+          "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT (typ at+jwt, EdDSA)"}
+        },
         "responses": {
           "Problem": {"description": "A problem", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
         }
@@ -166,6 +169,31 @@ enum InventoryOpenAPI {
             ],
             "responses": {
               "200": {"description": "The seat map", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SeatMap"}}}},
+              "404": {"$ref": "#/components/responses/Problem"},
+              "422": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        },
+        "/api/v1/trips/{tripId}/cancel": {
+          "post": {
+            "summary": "SETRAG cancels a trip (operations.manage): it leaves search and sales, and TripCancelled (v1) is published. Repeating it changes nothing",
+            "security": [{"bearer": []}],
+            "parameters": [{"name": "tripId", "in": "path", "required": true, "schema": {"type": "integer"}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+              "type": "object", "required": ["reason"], "additionalProperties": false,
+              "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 200}}
+            }}}},
+            "responses": {
+              "200": {"description": "The trip is cancelled", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["tripId", "trainNumber", "serviceDate", "status", "reason", "cancelledAt"],
+                "properties": {
+                  "tripId": {"type": "integer"}, "trainNumber": {"type": "integer"},
+                  "serviceDate": {"type": "string", "format": "date"}, "status": {"const": "cancelled"},
+                  "reason": {"type": "string"}, "cancelledAt": {"type": "string", "format": "date-time"}
+                }
+              }}}},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
               "404": {"$ref": "#/components/responses/Problem"},
               "422": {"$ref": "#/components/responses/Problem"}
             }

@@ -38,6 +38,18 @@ struct InventoryRoutes: Sendable {
                                                now: now())
             return JSONResponse(SeatMapJSON(map), headers: [.cacheControl: "no-store"])
         }
+        router.post("/api/v1/trips/:tripId/cancel") { request, context in
+            _ = try context.require(.operationsManage)
+            guard let id = context.parameters.get("tripId", as: Int.self), (1...Int(UInt32.max)).contains(id) else {
+                throw InventoryError.tripNotFound
+            }
+            let reason = try await request.decodeJSON(as: TripCancelRequest.self, context: context).checkedReason()
+            guard let cancellation = try await store.cancel(trip: id, reason: reason, requestID: context.requestID,
+                                                            now: now()) else {
+                throw InventoryError.tripNotFound
+            }
+            return JSONResponse(TripCancellationJSON(cancellation), headers: [.cacheControl: "no-store"])
+        }
         registerHolds(on: router)
         router.get("/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],

@@ -94,4 +94,8 @@ public protocol InventoryStore: Sendable {
     /// Marks holds past their expiry as expired and frees their seat-legs, at most `limit` at a time; returns how
     /// many it expired.
     func expireHolds(now: Date, limit: Int) async throws -> Int
+
+    /// Cancels the trip and appends `TripCancelled` to the outbox, in one transaction: both or neither. A trip
+    /// cancelled already comes back as it was, with `changed` false (nothing is written). Nil: no such trip.
+    func cancel(trip id: Int, reason: String, requestID: String?, now: Date) async throws -> TripCancellation?
 }

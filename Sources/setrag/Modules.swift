@@ -10,10 +10,10 @@ import SetragKernel
 ///
 /// | module    | needs    | starts                                                              |
 /// |-----------|----------|---------------------------------------------------------------------|
-/// | booking   | database | offers, bookings (PNR) over inventory's seat holds; seeds fares     |
+/// | booking   | db, mqtt | offers, bookings (PNR) over inventory's seat holds, tickets; fares  |
 /// | gateway   | -        | the public HTTP port: routing, web session, quotas, static web app  |
 /// | identity  | database | OAuth 2 server, users, roles, machine clients, audit log            |
-/// | inventory | database | stations, trip search, seat maps (seat-leg inventory); seeds trips  |
+/// | inventory | db, mqtt | stations, trip search, seat maps, holds, trip cancellation; trips   |
 /// | payments  | database | mobile money and card (E-Billing), cash, callbacks, refunds         |
 let moduleTable: [ModuleDefinition] = [
     BookingModule.definition,

@@ -25,14 +25,15 @@ struct InventoryFixture {
     let today: LocalDate
     let weeks: Int
 
-    static func make(weeks: Int = 1) async throws -> InventoryFixture {
+    static func make(weeks: Int = 1, jwks: String = "{\"keys\":[]}") async throws -> InventoryFixture {
         let db = try await TestEnvironment.freshDatabase("inventory")
         do {
             try await db.migrate(InventoryModule.definition.migrations)
             let settings = TestEnvironment.settings([
                 "inventory.data_dir": dataDirectory.path, "inventory.weeks_ahead": String(weeks),
             ])
-            let context = TestEnvironment.moduleContext(name: "inventory", settings: settings, database: db.pool)
+            let context = TestEnvironment.moduleContext(name: "inventory", settings: settings, database: db.pool,
+                                                        jwks: { jwks })
             let today = RailwayTime.date(of: Date())
             _ = try await seed(context)
             let parts = InventoryModule.parts(database: db.pool)

@@ -242,14 +242,15 @@ import Testing
         }
     }
 
-    @Test func theOpenAPIDocumentDescribesThePublicReads() async throws {
+    @Test func theOpenAPIDocumentDescribesThePublicOperations() async throws {
         let fixture = try await InventoryFixture.make(weeks: 1)
         try await fixture.run { client in
             let document = try await get(client, "/openapi.json")
             #expect(document.status == .ok)
             #expect(document["openapi"] as? String == "3.1.0")
             let paths = (document["paths"] as? [String: Any])?.keys.sorted()
-            #expect(paths == ["/api/v1/stations", "/api/v1/trips", "/api/v1/trips/{tripId}/seats"])
+            #expect(paths == ["/api/v1/stations", "/api/v1/trips", "/api/v1/trips/{tripId}/cancel",
+                              "/api/v1/trips/{tripId}/seats"])
         }
     }
 }

@@ -1,3 +1,4 @@
+import SetragEvents
 import SetragKernel
 
 /// The booking database's schema, in order. Names are stable: never rename or edit one that has shipped.
@@ -172,6 +173,34 @@ enum BookingMigrations {
             """,
             // The manifest reads a trip's confirmed bookings.
             "ALTER TABLE bookings ADD KEY bookings_trip (trip_id, status)",
+        ]),
+        // Events booking consumes (inventory's TripCancelled): the inbox and the catch-up cursors (SetragEvents).
+        EventsMigrations.inbox(service: "booking"),
+        Migration("booking_0005_trip_cancellation", [
+            // SETRAG cancelled the booking's trip: when (the event's instant, UTC) and why. The booking keeps its
+            // status when confirmed (the customer chooses a free exchange or a full refund); an unpaid one is
+            // cancelled. hold_release_due_at: the booking's seats are still to be released in inventory (done
+            // after the transaction, and retried by the sweeper until inventory answers).
+            """
+            ALTER TABLE bookings ADD COLUMN cancelled_by_setrag_at DATETIME(6) NULL,
+                ADD COLUMN cancelled_by_setrag_reason VARCHAR(200) NULL,
+                ADD COLUMN hold_release_due_at DATETIME(6) NULL,
+                ADD KEY bookings_release_due (hold_release_due_at)
+            """,
+            // What the booking's holder was told (kind: a stable code such as trip-cancelled), in French and
+            // English. Sending it by SMS or push is the notifications service's job.
+            """
+            CREATE TABLE booking_notices (
+                id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                pnr CHAR(6) NOT NULL,
+                kind VARCHAR(40) NOT NULL,
+                message_fr VARCHAR(1000) NOT NULL,
+                message_en VARCHAR(1000) NOT NULL,
+                created_at DATETIME(6) NOT NULL,
+                KEY booking_notices_pnr (pnr, created_at),
+                CONSTRAINT booking_notices_booking FOREIGN KEY (pnr) REFERENCES bookings (pnr) ON DELETE CASCADE
+            ) \(table)
+            """,
         ]),
     ]
 }

@@ -1,3 +1,4 @@
+import SetragEvents
 import SetragKernel
 
 /// The inventory database's schema, in order. Names are stable: never rename or edit one that has shipped.
@@ -219,6 +220,15 @@ enum InventoryMigrations {
             """,
             // Releasing or expiring a hold finds its seat-legs by hold id.
             "CREATE INDEX seat_legs_hold ON seat_legs (hold_id)",
+        ]),
+        // Events inventory publishes (TripCancelled), written in the transaction of the change (SetragEvents).
+        EventsMigrations.outbox(service: "inventory"),
+        Migration("inventory_0006_trip_cancellation", [
+            // Set when SETRAG cancels the trip (status 'cancelled'): when (UTC) and why, as operations wrote it.
+            """
+            ALTER TABLE trips ADD COLUMN cancelled_at DATETIME(6) NULL,
+                ADD COLUMN cancel_reason VARCHAR(200) NULL
+            """,
         ]),
     ]
 }

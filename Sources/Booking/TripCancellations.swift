@@ -1,0 +1,169 @@
+import Foundation
+import Logging
+import SQLKit
+import SetragEvents
+import SetragKernel
+import SetragMQTT
+import SetragMySQL
+
+/// Inventory's `TripCancelled` v1, as booking reads it (inventory owns the schema).
+struct TripCancelledEvent: DomainEvent, Equatable {
+    static let name = "TripCancelled"
+    static let version = 1
+    let tripId: Int
+    let trainNumber: Int
+    let serviceDate: String
+    let reason: String
+    let cancelledAt: Date
+
+    init(tripId: Int, trainNumber: Int, serviceDate: String, reason: String, cancelledAt: Date) {
+        self.tripId = tripId
+        self.trainNumber = trainNumber
+        self.serviceDate = serviceDate
+        self.reason = reason
+        self.cancelledAt = cancelledAt
+    }
+}
+
+/// The words a booking's holder is told when SETRAG cancels their trip (no HTTP, no SQL).
+enum TripCancelledNotice {
+    static let kind = "trip-cancelled"
+
+    /// French and English text for a booking that was `status` when the trip was cancelled.
+    static func text(pnr: String, status: BookingStatus, event: TripCancelledEvent) -> (fr: String, en: String) {
+        let train = "\(event.trainNumber)"
+        let date = event.serviceDate
+        if status == .awaitingPayment {
+            return (
+                "SETRAG a annulé le train \(train) du \(date) (\(event.reason)). Votre réservation \(pnr), "
+                    + "pas encore payée, est annulée : vous ne payez rien.",
+                "SETRAG has cancelled train \(train) of \(date) (\(event.reason)). Your booking \(pnr), not yet "
+                    + "paid, is cancelled: you pay nothing.")
+        }
+        return (
+            "SETRAG a annulé le train \(train) du \(date) (\(event.reason)). Pour votre réservation \(pnr), "
+                + "choisissez un échange gratuit ou un remboursement intégral.",
+            "SETRAG has cancelled train \(train) of \(date) (\(event.reason)). For your booking \(pnr), choose a "
+                + "free exchange or a full refund.")
+    }
+}
+
+/// What booking does when SETRAG cancels a trip: every booking of the trip awaiting payment is cancelled (its seats
+/// released in inventory after the transaction) and every confirmed one is marked, so that its holder may exchange
+/// it or be refunded in full; each holder gets a notice. Runs in the transaction of the event's inbox claim.
+public struct TripCancellations: Sendable {
+    /// The consumer's name: its inbox entries, its catch-up cursor and its MQTT shared-subscription group.
+    public static let consumerName = "booking"
+
+    let database: any MySQLDatabase
+    let inventory: any InventoryClient
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    public init(database: any MySQLDatabase, inventory: any InventoryClient, logger: Logger,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.database = database
+        self.inventory = inventory
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Applies inventory's events to booking, exactly once each: live from MQTT and from inventory's catch-up feed.
+    public func consumer(broker: MQTTClient, feed: any EventFeed, name: String = Self.consumerName,
+                         options: EventConsumer.Options = EventConsumer.Options()) -> EventConsumer {
+        EventConsumer(name: name, producer: "inventory", database: database, broker: broker, feed: feed,
+                      options: options, logger: logger) { event, tx in
+            try await handle(event, on: tx)
+        }
+    }
+
+    /// One event of inventory's, inside the inbox claim's transaction. Events booking does not use are ignored.
+    public func handle(_ event: EventEnvelope, on tx: any MySQLDatabase) async throws {
+        guard event.name == TripCancelledEvent.name else { return }
+        guard event.version == TripCancelledEvent.version else {
+            logger.warning("unknown event version ignored", metadata: ["event": "\(event.name)",
+                                                                       "version": "\(event.version)"])
+            return
+        }
+        try await apply(try event.decode(TripCancelledEvent.self), on: tx)
+    }
+
+    struct AffectedRow: Decodable {
+        let pnr: String
+        let status: String
+    }
+
+    func apply(_ event: TripCancelledEvent, on tx: any MySQLDatabase) async throws {
+        let now = self.now()
+        let rows = try await tx.raw("""
+            SELECT pnr, status FROM bookings
+            WHERE trip_id = \(bind: event.tripId) AND status IN ('awaiting_payment', 'confirmed')
+                AND cancelled_by_setrag_at IS NULL
+            ORDER BY id FOR UPDATE
+            """).all(decoding: AffectedRow.self)
+        let unpaid = rows.filter { $0.status == BookingStatus.awaitingPayment.rawValue }
+            .map { $0.pnr as any Encodable & Sendable }
+        let confirmed = rows.filter { $0.status == BookingStatus.confirmed.rawValue }
+            .map { $0.pnr as any Encodable & Sendable }
+        if !unpaid.isEmpty {
+            _ = try await tx.exec(SQLQueryString("""
+                UPDATE bookings SET status = 'cancelled', refund_amount = 0, cancelled_at = \(bind: now),
+                    cancelled_by_setrag_at = \(bind: event.cancelledAt),
+                    cancelled_by_setrag_reason = \(bind: event.reason), hold_release_due_at = \(bind: now),
+                    updated_at = \(bind: now)
+                WHERE pnr IN (\(binds: unpaid)) AND status = 'awaiting_payment'
+                """))
+        }
+        if !confirmed.isEmpty {
+            _ = try await tx.exec(SQLQueryString("""
+                UPDATE bookings SET cancelled_by_setrag_at = \(bind: event.cancelledAt),
+                    cancelled_by_setrag_reason = \(bind: event.reason), updated_at = \(bind: now)
+                WHERE pnr IN (\(binds: confirmed)) AND status = 'confirmed'
+                """))
+        }
+        guard !rows.isEmpty else { return }
+        let notices = tx.insert(into: "booking_notices")
+            .columns("pnr", "kind", "message_fr", "message_en", "created_at")
+        for row in rows {
+            let text = TripCancelledNotice.text(pnr: row.pnr, status: BookingStatus(rawValue: row.status) ?? .confirmed,
+                                                event: event)
+            notices.values([row.pnr, TripCancelledNotice.kind, text.fr, text.en, now] as [any Encodable & Sendable])
+        }
+        _ = try await tx.exec(notices.insert)
+        logger.info("trip cancelled by SETRAG applied", metadata: [
+            "trip": "\(event.tripId)", "cancelled": "\(unpaid.count)", "confirmed": "\(confirmed.count)",
+        ])
+    }
+
+    struct DueRow: Decodable {
+        let pnr: String
+        let hold_id: Int
+    }
+
+    /// Releases in inventory the seats of bookings cancelled with their trip, at most `limit`; returns how many were
+    /// released. A hold inventory does not know is dropped; when inventory does not answer, the next pass tries again.
+    @discardableResult
+    public func releaseDueHolds(limit: Int = 100) async throws -> Int {
+        let due = try await database.raw("""
+            SELECT pnr, hold_id FROM bookings WHERE hold_release_due_at IS NOT NULL
+            ORDER BY hold_release_due_at LIMIT \(literal: max(1, limit))
+            """).all(decoding: DueRow.self)
+        var released = 0
+        for row in due {
+            do {
+                _ = try await inventory.release(hold: row.hold_id)
+                released += 1
+            } catch BookingError.inventoryRefused(let problem) {
+                logger.warning("inventory refused to release a hold", metadata: [
+                    "pnr": "\(row.pnr)", "hold": "\(row.hold_id)", "status": "\(problem.status.code)",
+                ])
+            } catch {
+                logger.warning("could not release a hold", metadata: ["pnr": "\(row.pnr)", "error": "\(error)"])
+                continue
+            }
+            _ = try await database.exec(SQLQueryString(
+                "UPDATE bookings SET hold_release_due_at = NULL WHERE pnr = \(bind: row.pnr)"))
+        }
+        return released
+    }
+}
