@@ -126,10 +126,16 @@ def test_search_from_home_then_choose_two_second_class_seats_and_continue(page, 
     expect(go_on).to_be_disabled()
 
     # …and one with the keyboard: the arrow keys move from seat to seat, Space chooses. Other tests may have booked
-    # the seats next to it (the same train), so it walks on until a free one.
+    # the seats next to it (the same train), so it walks on until a free one: right along the row, down a row at
+    # its end.
+    label = first_name
     for _ in range(80):
+        before = page.evaluate("document.activeElement.getAttribute('aria-label')")
         page.keyboard.press("ArrowRight")
         label = page.evaluate("document.activeElement.getAttribute('aria-label')")
+        if label == before:
+            page.keyboard.press("ArrowDown")
+            label = page.evaluate("document.activeElement.getAttribute('aria-label')")
         if label.endswith(", libre"):
             break
     assert label != first_name and FREE_SEAT_FR.match(label), label
