@@ -243,23 +243,6 @@ public struct TicketIDGenerator: Sendable {
 
     public static let live = TicketIDGenerator { randomBytes(TicketPayload.ticketIDLength) }
 
-    static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
-
-    /// The id as text: 64 bits, most significant first, five at a time (the last group has four, shifted left).
-    public static func text(_ id: [UInt8]) -> String {
-        var output: [UInt8] = []
-        var buffer = 0
-        var bits = 0
-        for byte in id {
-            buffer = buffer << 8 | Int(byte)
-            bits += 8
-            while bits >= 5 {
-                output.append(alphabet[buffer >> (bits - 5) & 31])
-                bits -= 5
-            }
-            buffer &= (1 << bits) - 1
-        }
-        if bits > 0 { output.append(alphabet[buffer << (5 - bits) & 31]) }
-        return String(decoding: output, as: UTF8.self)
-    }
+    /// The id as text (the kernel's Crockford base32, upper case).
+    public static func text(_ id: [UInt8]) -> String { crockfordBase32(id) }
 }

@@ -75,7 +75,7 @@ public struct PaymentService: Sendable {
         }
 
         var payment = try await store.insert(
-            publicID: "pay_" + base32(randomBytes(12)), pnr: pnr, owner: caller.subject, method: method,
+            publicID: "pay_" + crockfordBase32(randomBytes(12), uppercase: false), pnr: pnr, owner: caller.subject, method: method,
             amount: booking.total, payerE164: payer, tillAgent: method == .cash ? caller.subject : nil, now: now)
         if method == .cash {
             try await store.transition(payment.id, from: [.initiated], to: .succeeded, detail: "cash at a counter",
@@ -273,21 +273,4 @@ public struct PaymentService: Sendable {
         payment.owner == caller.subject || caller.has(.counterSell) || caller.has(.operationsManage)
             || caller.has(.auditRead)
     }
-}
-
-/// Crockford's base32 (no look-alikes), lower case.
-func base32(_ bytes: [UInt8]) -> String {
-    let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz")
-    var output = ""
-    var buffer = 0, bits = 0
-    for byte in bytes {
-        buffer = (buffer << 8) | Int(byte)
-        bits += 8
-        while bits >= 5 {
-            output.append(alphabet[(buffer >> (bits - 5)) & 31])
-            bits -= 5
-        }
-    }
-    if bits > 0 { output.append(alphabet[(buffer << (5 - bits)) & 31]) }
-    return output
 }

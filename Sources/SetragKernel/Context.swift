@@ -203,6 +203,26 @@ public func randomBytes(_ count: Int) -> [UInt8] {
     return bytes
 }
 
+/// Crockford's base32 (no I, L, O, U), most significant bits first, five at a time; a last group of fewer bits is
+/// shifted left. Ids people may read out or type (ticket ids, payment ids).
+public func crockfordBase32(_ bytes: some Sequence<UInt8>, uppercase: Bool = true) -> String {
+    let alphabet = Array((uppercase ? "0123456789ABCDEFGHJKMNPQRSTVWXYZ" : "0123456789abcdefghjkmnpqrstvwxyz").utf8)
+    var output: [UInt8] = []
+    var buffer = 0
+    var bits = 0
+    for byte in bytes {
+        buffer = buffer << 8 | Int(byte)
+        bits += 8
+        while bits >= 5 {
+            output.append(alphabet[buffer >> (bits - 5) & 31])
+            bits -= 5
+        }
+        buffer &= (1 << bits) - 1
+    }
+    if bits > 0 { output.append(alphabet[buffer << (5 - bits) & 31]) }
+    return String(decoding: output, as: UTF8.self)
+}
+
 extension Substring {
     /// Without leading and trailing spaces and tabs (the items of a header list), without Foundation.
     public func trimmingASCIISpaces() -> Substring {
