@@ -3,6 +3,9 @@
 /// `mosquitto_user_data_set`, unretained: the network thread keeps the core alive while it runs,
 /// and every callback runs on that thread).
 import CMosquitto
+#if canImport(Glibc)
+import Glibc
+#endif
 
 private func core(_ userdata: UnsafeMutableRawPointer?) -> ClientCore? {
     guard let userdata else { return nil }
@@ -10,7 +13,13 @@ private func core(_ userdata: UnsafeMutableRawPointer?) -> ClientCore? {
 }
 
 func installCallbacks(_ mosq: OpaquePointer, withLog: Bool) {
-    mosquitto_connect_v5_callback_set(mosq) { _, userdata, reason, flags, _ in
+    mosquitto_connect_v5_callback_set(mosq) { mosq, userdata, reason, flags, _ in
+        // libmosquitto opens its socket without close-on-exec; a spawned process must not inherit it.
+        let fd = mosquitto_socket(mosq)
+        if fd >= 0 {
+            let current = fcntl(fd, F_GETFD)
+            if current >= 0, current & FD_CLOEXEC == 0 { _ = fcntl(fd, F_SETFD, current | FD_CLOEXEC) }
+        }
         core(userdata)?.handleConnect(reason: reason, flags: flags)
     }
     mosquitto_disconnect_v5_callback_set(mosq) { _, userdata, reason, _ in

@@ -128,6 +128,9 @@ struct MySQLSession {
         }
         mysql = handle
         everConnected = true
+        // Connector/C opens its socket without close-on-exec: a process this one spawns would inherit it and
+        // keep the session (and its locks) alive at the server after this process is gone.
+        setCloseOnExec(mysql_get_socket(handle))
         serverConnectionID = UInt64(mysql_thread_id(handle))
         do {
             // Dates are exchanged in UTC whatever the server's or the process's time zone.
@@ -692,4 +695,11 @@ private final class ResultBuffers {
             return .text(bytes)
         }
     }
+}
+
+/// Marks a descriptor close-on-exec (no-op for an invalid one).
+func setCloseOnExec(_ fd: Int32) {
+    guard fd >= 0 else { return }
+    let current = fcntl(fd, F_GETFD)
+    if current >= 0, current & FD_CLOEXEC == 0 { _ = fcntl(fd, F_SETFD, current | FD_CLOEXEC) }
 }
