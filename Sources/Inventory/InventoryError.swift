@@ -13,6 +13,10 @@ public enum InventoryError: Error, ProblemConvertible {
     /// chose the seats and lost every race for them.
     case seatsTaken([SeatKey])
     case notEnoughSeats(Int)
+    /// A new consist would lose seats already sold or held (nothing was changed).
+    case consistConflicts([ConsistConflict])
+    /// An extra train of that number runs that day already.
+    case trainExists(Int, String)
 
     public var problemError: ProblemError {
         switch self {
@@ -34,6 +38,16 @@ public enum InventoryError: Error, ProblemConvertible {
         case .notEnoughSeats(let count):
             return ProblemError(.notEnoughSeats, status: .conflict,
                                 detail: "Fewer than \(count) seats of that class are free for the whole journey")
+        case .consistConflicts(let conflicts):
+            return ProblemError(
+                .consistConflicts, status: .conflict,
+                detail: "\(conflicts.count) seats sold or held would not fit the new consist; nothing was changed",
+                errors: conflicts.map {
+                    .init(field: "coaches", code: $0.reason,
+                          message: "coach \($0.coach) seat \($0.seat)\($0.travelClass.map { " (\($0))" } ?? "")")
+                })
+        case .trainExists(let number, let date):
+            return ProblemError(.trainExists, status: .conflict, detail: "Train \(number) already runs on \(date)")
         }
     }
 }
@@ -42,4 +56,7 @@ extension ProblemType {
     static let tripNotOnSale = ProblemType(code: "trip-not-on-sale", title: "The trip is not on sale")
     static let seatsTaken = ProblemType(code: "seats-taken", title: "The seats are taken")
     static let notEnoughSeats = ProblemType(code: "not-enough-seats", title: "Not enough free seats")
+    static let consistConflicts = ProblemType(code: "consist-conflicts",
+                                              title: "The new consist does not carry seats already sold")
+    static let trainExists = ProblemType(code: "train-exists", title: "That train already runs that day")
 }

@@ -157,6 +157,35 @@ enum InventoryOpenAPI {
               "200": {"description": "The trips of that date, earliest first, or the next dates with one", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TripSearch"}}}},
               "422": {"$ref": "#/components/responses/Problem"}
             }
+          },
+          "post": {
+            "summary": "SETRAG adds an extra train (operations.manage): the stops of a timetable train (pattern) on another date, at the same times or leaving its first station at 'departure' (local time); the service's consist; on sale at once. Audited",
+            "security": [{"bearer": []}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+              "type": "object", "required": ["pattern", "date", "trainNumber"], "additionalProperties": false,
+              "properties": {
+                "pattern": {"type": "integer", "description": "A timetable train number"},
+                "date": {"type": "string", "format": "date", "description": "Today to 366 days ahead"},
+                "trainNumber": {"type": "integer", "minimum": 1, "maximum": 65535, "description": "Not a timetable train's number"},
+                "departure": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"}
+              }
+            }}}},
+            "responses": {
+              "201": {"description": "The extra train's trip", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["tripId", "trainNumber", "service", "serviceDate", "status", "extra", "from", "to"],
+                "properties": {
+                  "tripId": {"type": "integer"}, "trainNumber": {"type": "integer"}, "service": {"type": "string"},
+                  "serviceDate": {"type": "string", "format": "date"}, "status": {"const": "scheduled"},
+                  "extra": {"const": true},
+                  "from": {"type": "object", "properties": {"code": {"type": "string"}, "time": {"$ref": "#/components/schemas/LocalDateTime"}}},
+                  "to": {"type": "object", "properties": {"code": {"type": "string"}, "time": {"$ref": "#/components/schemas/LocalDateTime"}}}
+                }
+              }}}},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
+              "409": {"description": "That train number runs that day already (train-exists)", "content": {"application/problem+json": {}}},
+              "422": {"$ref": "#/components/responses/Problem"}
+            }
           }
         },
         "/api/v1/trips/{tripId}/seats": {
@@ -195,6 +224,33 @@ enum InventoryOpenAPI {
               "401": {"$ref": "#/components/responses/Problem"},
               "403": {"$ref": "#/components/responses/Problem"},
               "404": {"$ref": "#/components/responses/Problem"},
+              "422": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        },
+        "/api/v1/trips/{tripId}/consist": {
+          "put": {
+            "summary": "SETRAG changes a trip's consist (operations.manage): coach types in train order. Every seat sold or held must keep its coach number, class and seat number, or nothing changes and the answer lists the conflicts. Audited",
+            "security": [{"bearer": []}],
+            "parameters": [{"name": "tripId", "in": "path", "required": true, "schema": {"type": "integer"}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+              "type": "object", "required": ["coaches"], "additionalProperties": false,
+              "properties": {"coaches": {"type": "array", "minItems": 1, "maxItems": 30, "items": {"type": "string"}}}
+            }}}},
+            "responses": {
+              "200": {"description": "The trip's new consist", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["tripId", "coaches", "seats"],
+                "properties": {
+                  "tripId": {"type": "integer"}, "seats": {"type": "integer"},
+                  "coaches": {"type": "array", "items": {"type": "object", "properties": {
+                    "number": {"type": "integer"}, "type": {"type": "string"}, "kind": {"type": "string"},
+                    "class": {"type": "string"}, "seats": {"type": "integer"}}}}
+                }
+              }}}},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
+              "404": {"$ref": "#/components/responses/Problem"},
+              "409": {"description": "Seats sold or held would be lost (consist-conflicts: errors name coach and seat with the code coach-removed, class-changed or seat-missing), or the trip is cancelled or has left (trip-not-on-sale)", "content": {"application/problem+json": {}}},
               "422": {"$ref": "#/components/responses/Problem"}
             }
           }

@@ -39,7 +39,7 @@ struct InventoryRoutes: Sendable {
             return JSONResponse(SeatMapJSON(map), headers: [.cacheControl: "no-store"])
         }
         router.post("/api/v1/trips/:tripId/cancel") { request, context in
-            _ = try context.require(.operationsManage)
+            let operator_ = try context.require(.operationsManage)
             guard let id = context.parameters.get("tripId", as: Int.self), (1...Int(UInt32.max)).contains(id) else {
                 throw InventoryError.tripNotFound
             }
@@ -48,12 +48,56 @@ struct InventoryRoutes: Sendable {
                                                             now: now()) else {
                 throw InventoryError.tripNotFound
             }
+            if cancellation.changed {
+                context.logger.notice("trip cancelled", metadata: [
+                    "audit": "trip.cancel", "subject": "\(operator_.subject)", "trip_id": "\(id)",
+                ])
+            }
             return JSONResponse(TripCancellationJSON(cancellation), headers: [.cacheControl: "no-store"])
         }
+        registerOperations(on: router)
         registerHolds(on: router)
         router.get("/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(string: InventoryOpenAPI.document)))
+        }
+    }
+
+    /// Operators' changes to the plan (operations.manage): an extra train, another consist for a trip. Both are
+    /// audited (who, what, when; the log line carries the request id).
+    func registerOperations(on router: Router<AppContext>) {
+        router.post("/api/v1/trips") { request, context in
+            let operator_ = try context.require(.operationsManage)
+            let body = try await request.decodeJSON(as: ExtraTrainRequest.self, context: context)
+            let now = now()
+            let plan = try body.plan(timetable: try await store.timetable(), stations: try await search.stations(),
+                                     today: RailwayTime.date(of: now))
+            guard try await store.create(plan, now: now),
+                  let id = try await store.tripID(train: plan.trainNumber, date: plan.serviceDate) else {
+                throw InventoryError.trainExists(plan.trainNumber, plan.serviceDate.description)
+            }
+            context.logger.notice("extra train added", metadata: [
+                "audit": "trip.extra", "subject": "\(operator_.subject)", "trip_id": "\(id)",
+                "train_number": "\(plan.trainNumber)", "service_date": "\(plan.serviceDate)",
+                "pattern": "\(body.pattern)",
+            ])
+            return JSONResponse(ExtraTrainJSON(id: id, plan: plan), status: .created,
+                                headers: [.location: "/api/v1/trips/\(id)/seats", .cacheControl: "no-store"])
+        }
+        router.put("/api/v1/trips/:tripId/consist") { request, context in
+            let operator_ = try context.require(.operationsManage)
+            guard let id = context.parameters.get("tripId", as: Int.self), (1...Int(UInt32.max)).contains(id) else {
+                throw InventoryError.tripNotFound
+            }
+            let coaches = try await request.decodeJSON(as: ConsistChangeRequest.self, context: context).checked()
+            guard let trip = try await store.changeConsist(trip: id, to: coaches, now: now()) else {
+                throw InventoryError.tripNotFound
+            }
+            context.logger.notice("trip consist changed", metadata: [
+                "audit": "trip.consist", "subject": "\(operator_.subject)", "trip_id": "\(id)",
+                "coaches": "\(coaches.joined(separator: ","))",
+            ])
+            return JSONResponse(ConsistJSON(trip), headers: [.cacheControl: "no-store"])
         }
     }
 

@@ -98,4 +98,11 @@ public protocol InventoryStore: Sendable {
     /// Cancels the trip and appends `TripCancelled` to the outbox, in one transaction: both or neither. A trip
     /// cancelled already comes back as it was, with `changed` false (nothing is written). Nil: no such trip.
     func cancel(trip id: Int, reason: String, requestID: String?, now: Date) async throws -> TripCancellation?
+
+    /// The trip of `train` on `date`, if there is one.
+    func tripID(train: Int, date: LocalDate) async throws -> Int?
+    /// Gives the trip the coach types `coaches` (in train order), in one transaction, when every seat sold or held
+    /// keeps its coach number, class and seat number; otherwise throws ``InventoryError/consistConflicts(_:)`` and
+    /// changes nothing. Nil: no such trip.
+    func changeConsist(trip id: Int, to coaches: [String], now: Date) async throws -> TripRecord?
 }
