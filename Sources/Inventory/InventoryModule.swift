@@ -13,7 +13,9 @@ import SetragMySQL
 /// `domain/timetable.csv` and `rolling-stock.json`; default `data`, relative to the working directory),
 /// `inventory.weeks_ahead` (weeks of dated trips `seed` makes from today in Africa/Libreville, default 8);
 /// (read by `serve`) `inventory.hold_minutes` (how long a seat hold lasts, default 15),
-/// `inventory.hold_sweep_seconds` (how often expired holds are released, default 30).
+/// `inventory.hold_sweep_seconds` (how often expired holds are released, default 30), `inventory.hold_locking`
+/// (`seat-legs`, the default: one conditional write per hold; `train-row`: the baseline `bench/tickets` compares
+/// with, where every hold of a train waits for the train's row lock — never for production).
 ///
 /// Events: `TripCancelled` (v1) goes to the outbox with the cancellation; a relay publishes the outbox to MQTT
 /// (`setrag/events/inventory/<EventName>`), and `/internal/events?after=` serves it to consumers catching up.
@@ -30,12 +32,18 @@ public enum InventoryModule {
         public var weeksAhead: Int
         public var holdMinutes: Int
         public var holdSweepSeconds: Int
+        public var holdLocking: HoldLocking
 
         public init(_ settings: Settings) {
             dataDirectory = URL(fileURLWithPath: settings.string("inventory.data_dir", default: "data"))
             weeksAhead = settings.int("inventory.weeks_ahead", default: 8, range: 1...104)
             holdMinutes = settings.int("inventory.hold_minutes", default: 15, range: 1...60)
             holdSweepSeconds = settings.int("inventory.hold_sweep_seconds", default: 30, range: 1...3600)
+            let locking = settings.string("inventory.hold_locking", default: HoldLocking.seatLegs.rawValue)
+            holdLocking = HoldLocking(rawValue: locking) ?? .seatLegs
+            if HoldLocking(rawValue: locking) == nil {
+                settings.invalid("inventory.hold_locking", "must be seat-legs or train-row")
+            }
         }
     }
 
@@ -47,8 +55,9 @@ public enum InventoryModule {
         public let holds: HoldService
     }
 
-    public static func parts(database: any MySQLDatabase, holdMinutes: Int = 15) -> Parts {
-        let store = MySQLInventoryStore(database: database)
+    public static func parts(database: any MySQLDatabase, holdMinutes: Int = 15,
+                             holdLocking: HoldLocking = .seatLegs) -> Parts {
+        let store = MySQLInventoryStore(database: database, locking: holdLocking)
         let search = TripSearch(store: store)
         return Parts(database: database, store: store, search: search,
                      holds: HoldService(store: store, search: search, defaultTTL: holdMinutes * 60))
@@ -63,7 +72,11 @@ public enum InventoryModule {
     }
 
     static func start(_ context: ModuleContext, options: Options) async throws -> [any Service] {
-        let parts = parts(database: context.requireDatabase(), holdMinutes: options.holdMinutes)
+        let parts = parts(database: context.requireDatabase(), holdMinutes: options.holdMinutes,
+                          holdLocking: options.holdLocking)
+        if options.holdLocking == .trainRow {
+            context.logger.warning("inventory.hold_locking=train-row: every hold waits for its train's row lock (a benchmark baseline)")
+        }
         let router = buildRouter(parts: parts, context: context)
         guard let broker = context.broker else { throw InventoryStartError.noBroker }
         return [
@@ -110,6 +123,14 @@ public enum InventoryModule {
 }
 
 enum InventoryStartError: Error { case noBroker }
+
+/// How a hold makes sure its seat-legs are free.
+public enum HoldLocking: String, Sendable {
+    /// One conditional UPDATE of the seat-legs whose affected-row count proves they were all free.
+    case seatLegs = "seat-legs"
+    /// Lock the train's row, read, then write: the baseline of `bench/tickets`.
+    case trainRow = "train-row"
+}
 
 /// Releases the seats of holds past their expiry, every `interval`. Seats of an expired hold are free for others
 /// as soon as it expires (every seat-leg query compares the expiry with now); this also marks the hold expired.

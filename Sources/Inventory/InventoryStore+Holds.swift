@@ -44,6 +44,11 @@ extension MySQLInventoryStore {
                     let rows = tx.insert(into: "hold_seats").columns("hold_id", "coach_position", "seat_number")
                     for seat in seats { rows.values([id, seat.coach, seat.seat]) }
                     _ = try await tx.exec(rows.insert)
+                    if locking == .trainRow {
+                        try await Self.claimUnderTrainLock(tx, hold: id, trip: trip, legs: legs, seats: seats,
+                                                           expiresAt: expiresAt, now: now)
+                        return id
+                    }
                     let taken = try await tx.exec(SQLQueryString("""
                         UPDATE seat_legs SET hold_id = \(bind: id), hold_expires_at = \(bind: expiresAt)
                         WHERE trip_id = \(bind: trip)
@@ -60,6 +65,26 @@ extension MySQLInventoryStore {
         } catch is ShortWrite {
             return .taken(try await unavailable(seats, trip: trip, legs: legs, now: now, except: nil))
         }
+    }
+
+    /// The baseline of `bench/tickets` (``HoldLocking/trainRow``), the way simple systems sell seats: lock the
+    /// train's row, read whether the seat-legs are free, then write them. Correct, but every sale of a train waits
+    /// for the one before it.
+    static func claimUnderTrainLock(_ tx: any MySQLDatabase, hold id: Int, trip: Int, legs: ClosedRange<Int>,
+                                    seats: [SeatKey], expiresAt: Date, now: Date) async throws
+    {
+        _ = try await tx.raw("SELECT id FROM trips WHERE id = \(bind: trip) FOR UPDATE").all()
+        let free = try await tx.raw("""
+            SELECT COUNT(*) AS n FROM seat_legs
+            WHERE trip_id = \(bind: trip) AND leg_id BETWEEN \(bind: legs.lowerBound) AND \(bind: legs.upperBound)
+                AND (hold_id IS NULL OR hold_expires_at <= \(bind: now)) AND \(Self.seatCondition(seats))
+            """).first(decoding: CountRow.self)?.n ?? 0
+        guard free == seats.count * legs.count else { throw ShortWrite() }
+        _ = try await tx.exec(SQLQueryString("""
+            UPDATE seat_legs SET hold_id = \(bind: id), hold_expires_at = \(bind: expiresAt)
+            WHERE trip_id = \(bind: trip) AND leg_id BETWEEN \(bind: legs.lowerBound) AND \(bind: legs.upperBound)
+                AND \(Self.seatCondition(seats))
+            """))
     }
 
     /// Which of `seats` are not free on every leg of `legs` (held by another hold than `except`, or sold).

@@ -6,8 +6,12 @@ import SetragMySQL
 /// Inventory's tables in MySQL (see `InventoryMigrations` for the schema).
 public struct MySQLInventoryStore: InventoryStore {
     let db: any MySQLDatabase
+    let locking: HoldLocking
 
-    public init(database: any MySQLDatabase) { self.db = database }
+    public init(database: any MySQLDatabase, locking: HoldLocking = .seatLegs) {
+        self.db = database
+        self.locking = locking
+    }
 
     /// 1 for a seat-leg free at `now`, else 0 (SUM of it over a seat's legs = its number of free legs).
     static func freeLeg(_ now: Date) -> SQLQueryString {

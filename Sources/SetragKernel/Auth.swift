@@ -151,6 +151,9 @@ public actor AccessTokenVerifier {
     var keys = JWTKeyCollection()
     var knownKids: Set<String> = []
     var lastFetch: ContinuousClock.Instant?
+    /// The fetch under way: callers that need the keys meanwhile wait for it (after a restart, the first burst of
+    /// requests must not be refused while the first fetch is still out).
+    var inFlight: Task<Void, Never>?
 
     public static let allowedAlgorithms: Set<String> = ["EdDSA", "ES256"]
 
@@ -187,11 +190,23 @@ public actor AccessTokenVerifier {
         return claims
     }
 
-    /// Loads the key set now (at start-up) or when a new key id appears.
+    /// Loads the key set now (at start-up) or when a new key id appears; one fetch at a time, which every caller
+    /// arriving meanwhile waits for.
     public func refresh(force: Bool) async {
+        if let inFlight {
+            await inFlight.value
+            return
+        }
         let now = ContinuousClock.now
         if !force, let lastFetch, now - lastFetch < refetchInterval { return }
         lastFetch = now
+        let fetch = Task { await self.load() }
+        inFlight = fetch
+        await fetch.value
+        inFlight = nil
+    }
+
+    private func load() async {
         do {
             let json = try await source()
             let jwks = try JSONDecoder().decode(JWKS.self, from: Data(json.utf8))

@@ -106,8 +106,10 @@ struct HoldTests {
         }
     }
 
-    @Test func twentyTravellersRaceForOneSeatAndExactlyOneGetsIt() async throws {
-        let fixture = try await InventoryFixture.make(weeks: 2)
+    /// Both ways of taking seats (the conditional write, and the benchmark's baseline that locks the train's row).
+    @Test(arguments: [HoldLocking.seatLegs, .trainRow])
+    func twentyTravellersRaceForOneSeatAndExactlyOneGetsIt(locking: HoldLocking) async throws {
+        let fixture = try await InventoryFixture.make(weeks: 2, locking: locking)
         try await fixture.run { _ in
             let trip = try await Self.express(fixture)
             let holds = fixture.parts.holds

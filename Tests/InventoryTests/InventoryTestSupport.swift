@@ -25,7 +25,9 @@ struct InventoryFixture {
     let today: LocalDate
     let weeks: Int
 
-    static func make(weeks: Int = 1, jwks: String = "{\"keys\":[]}") async throws -> InventoryFixture {
+    static func make(weeks: Int = 1, jwks: String = "{\"keys\":[]}", locking: HoldLocking = .seatLegs) async throws
+        -> InventoryFixture
+    {
         let db = try await TestEnvironment.freshDatabase("inventory")
         do {
             try await db.migrate(InventoryModule.definition.migrations)
@@ -36,7 +38,7 @@ struct InventoryFixture {
                                                         jwks: { jwks })
             let today = RailwayTime.date(of: Date())
             _ = try await seed(context)
-            let parts = InventoryModule.parts(database: db.pool)
+            let parts = InventoryModule.parts(database: db.pool, holdLocking: locking)
             let router = InventoryModule.buildRouter(parts: parts, context: context)
             return InventoryFixture(db: db, parts: parts, context: context, app: Application(router: router),
                                     data: try ReferenceData.load(directory: dataDirectory), today: today, weeks: weeks)

@@ -100,6 +100,29 @@ func claims(_ changes: [String: Any] = [:]) -> [String: Any] {
         await #expect(throws: TokenRejection.unknownKey) { try await v.verify(try second.token(claims: claims())) }
     }
 
+    /// After a restart the cache is empty and many requests arrive at once: all wait for the one fetch of the keys
+    /// and are accepted (none is refused because another request's fetch is still out).
+    @Test func aBurstOfRequestsOnAnEmptyCacheWaitsForOneFetch() async throws {
+        let signer = Signer(kid: "k1")
+        let fetches = Counter()
+        let jwks = signer.jwks
+        let v = AccessTokenVerifier(issuer: "https://setrag.test", audience: "setrag-api", logger: TestEnvironment.logger,
+                                    refetchInterval: .seconds(60)) {
+            await fetches.increment()
+            try await Task.sleep(for: .milliseconds(200))
+            return jwks
+        }
+        let token = try signer.token(claims: claims())
+        let subjects = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<50 {
+                group.addTask { try await v.verify(token).sub }
+            }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(subjects == Array(repeating: "usr_1", count: 50))
+        #expect(await fetches.value == 1)
+    }
+
     @Test func aRotatedKeyIsFetchedWhenATokenNamesIt() async throws {
         let first = Signer(kid: "k1")
         let second = Signer(kid: "k2")
@@ -119,4 +142,9 @@ final class LockedBox: @unchecked Sendable {
         get { lock.withLock { _value } }
         set { lock.withLock { _value = newValue } }
     }
+}
+
+actor Counter {
+    private(set) var value = 0
+    func increment() { value += 1 }
 }
