@@ -20,7 +20,9 @@ import SetragMySQL
 /// conductors' devices have it; default 48).
 ///
 /// Events: booking consumes inventory's `TripCancelled` (MQTT shared subscription, and catch-up from inventory's
-/// `/internal/events` feed at `inventory.url`), through its inbox.
+/// `/internal/events` feed at `inventory.url`), through its inbox. It produces `BookingRefundDue` (v1, see
+/// `Exchanges.swift`) in its outbox, in the transaction of the change that owes the money; a relay publishes it to
+/// `setrag/events/booking/BookingRefundDue` and `/internal/events?after=` serves it to payments catching up.
 public enum BookingModule {
     public static let definition = ModuleDefinition(
         name: "booking", needs: [.database, .broker], migrations: BookingMigrations.all, seed: seed
@@ -61,6 +63,7 @@ public enum BookingModule {
         public let tickets: TicketService
         public let idempotency: IdempotencyKeys
         public let tripCancellations: TripCancellations
+        public let database: any MySQLDatabase
     }
 
     public static func parts(database: any MySQLDatabase, options: Options, inventory: any InventoryClient,
@@ -77,7 +80,8 @@ public enum BookingModule {
                      tickets: TicketService(bookings: bookings, store: store, issuer: issuer, logger: logger),
                      idempotency: IdempotencyKeys(database: database, logger: logger, now: now),
                      tripCancellations: TripCancellations(database: database, inventory: inventory, logger: logger,
-                                                          now: now))
+                                                          now: now),
+                     database: database)
     }
 
     /// Inventory at `inventory.url`, through the process's HTTP client.
@@ -92,6 +96,7 @@ public enum BookingModule {
         BookingRoutes(bookings: parts.bookings, offers: parts.offers, idempotency: parts.idempotency, now: now)
             .register(on: router)
         TicketRoutes(tickets: parts.tickets, now: now).register(on: router)
+        EventFeedRoute.register(on: router, service: "booking", database: parts.database)
         return router
     }
 
@@ -110,6 +115,7 @@ public enum BookingModule {
         let feed = HTTPEventFeed(baseURL: context.endpoints.url("inventory"), client: context.httpClient)
         return [
             parts.tripCancellations.consumer(broker: broker, feed: feed),
+            OutboxRelay(service: "booking", database: parts.database, broker: broker, logger: context.logger),
             BookingExpirySweeper(bookings: parts.bookings, idempotency: parts.idempotency,
                                  interval: .seconds(options.expirySweepSeconds), logger: context.logger,
                                  tripCancellations: parts.tripCancellations),

@@ -113,7 +113,40 @@ enum BookingOpenAPI {
               "ownerId": {"type": "string", "description": "Counter agents only: the customer's user id the booking belongs to"}
             }
           },
-          "BookingStatus": {"type": "string", "enum": ["awaiting_payment", "confirmed", "cancelled", "refund_pending", "refund_due", "expired"], "description": "awaiting_payment until paid or the hold expires (expired); confirmed when paid; cancelled (unpaid); refund_pending (cancelled after payment, refundAmount owed); refund_due (paid but the seats were gone, or cancelled: all of it owed)"},
+          "ExchangeTerms": {
+            "type": "object",
+            "description": "How a booking made by an exchange was priced: total - credit + fee is amountDue when positive, refund (paid back) when negative",
+            "required": ["of", "credit", "feePercent", "fee", "amountDue", "refund"],
+            "properties": {
+              "of": {"type": "string", "description": "The PNR exchanged"},
+              "credit": {"type": "integer", "description": "What the old booking was worth (its total)"},
+              "feePercent": {"type": "integer"},
+              "fee": {"type": "integer", "description": "0 up to 24 h before the old departure or when SETRAG cancelled the old trip, then 10 % of the credit"},
+              "amountDue": {"type": "integer"},
+              "refund": {"type": "integer"}
+            }
+          },
+          "ExchangeRequest": {
+            "type": "object",
+            "required": ["tripId"],
+            "additionalProperties": false,
+            "properties": {
+              "tripId": {"type": "integer", "description": "Another trip serving the same stations (from the trip search), or the same trip in another class"},
+              "class": {"type": "string", "description": "Default: the booking's class"},
+              "seats": {"type": "array", "items": {"$ref": "#/components/schemas/Seat"}, "description": "One seat for each passenger who takes one, in the booking's order; default: inventory seats the party together"}
+            }
+          },
+          "ExchangeQuote": {
+            "type": "object",
+            "properties": {
+              "pnr": {"type": "string"}, "trip": {"type": "object"}, "from": {"type": "object"}, "to": {"type": "object"},
+              "class": {"type": "string"}, "total": {"type": "integer", "description": "The new fare of the party"},
+              "currency": {"type": "string"}, "credit": {"type": "integer"}, "feePercent": {"type": "integer"},
+              "fee": {"type": "integer"}, "difference": {"type": "integer", "description": "total - credit + fee"},
+              "amountDue": {"type": "integer"}, "refund": {"type": "integer"}
+            }
+          },
+          "BookingStatus": {"type": "string", "enum": ["awaiting_payment", "confirmed", "cancelled", "refund_pending", "refund_due", "expired", "exchanged"], "description": "awaiting_payment until paid or the hold expires (expired); confirmed when paid; cancelled (unpaid); refund_pending (cancelled after payment, refundAmount owed); refund_due (paid but the seats were gone, or cancelled: all of it owed); exchanged (replaced by the booking exchangedTo; its tickets are refused with reason exchanged, refundAmount is what the exchange paid back)"},
           "Trip": {
             "type": "object", "required": ["id", "trainNumber", "service", "serviceDate"],
             "properties": {"id": {"type": "integer"}, "trainNumber": {"type": "integer"}, "service": {"type": "string"}, "serviceDate": {"type": "string", "format": "date"}}
@@ -143,7 +176,10 @@ enum BookingOpenAPI {
               "total": {"type": "integer", "description": "XAF"},
               "currency": {"const": "XAF"},
               "holdExpiresAt": {"$ref": "#/components/schemas/LocalDateTime", "description": "Pay before this (awaiting_payment), or when the seats were let go (expired)"},
-              "refundAmount": {"type": "integer", "description": "XAF owed back (refund_pending, refund_due); 0 when cancelled unpaid"},
+              "refundAmount": {"type": "integer", "description": "XAF owed back (refund_pending, refund_due); 0 when cancelled unpaid. Payments pays it back to the payer's wallet (mobile money) or records it for the counter (cash, card)"},
+              "amountDue": {"type": "integer", "description": "awaiting_payment, expired: what a payment must bring (the total, or an exchange's difference)"},
+              "exchange": {"$ref": "#/components/schemas/ExchangeTerms"},
+              "exchangedTo": {"type": "string", "description": "exchanged: the PNR of the booking that replaced this one"},
               "createdAt": {"$ref": "#/components/schemas/LocalDateTime"},
               "paidAt": {"$ref": "#/components/schemas/LocalDateTime"},
               "cancelledAt": {"$ref": "#/components/schemas/LocalDateTime"},
@@ -211,7 +247,7 @@ enum BookingOpenAPI {
             "type": "object", "required": ["valid", "alreadyScanned"],
             "properties": {
               "valid": {"type": "boolean"},
-              "reason": {"type": "string", "enum": ["unknown-key", "bad-signature", "unknown-ticket", "superseded", "cancelled", "trip-cancelled", "wrong-train", "not-yet-valid", "expired"], "description": "Why it is not valid"},
+              "reason": {"type": "string", "enum": ["unknown-key", "bad-signature", "unknown-ticket", "superseded", "cancelled", "exchanged", "trip-cancelled", "wrong-train", "not-yet-valid", "expired"], "description": "Why it is not valid"},
               "ticket": {
                 "type": "object", "description": "Present when the signature verified and the ticket is known",
                 "required": ["id", "pnr", "passengerName", "passengerType", "lapInfant", "class", "from", "to", "tripId", "trainNumber", "serviceDate", "departure", "validUntil"],
@@ -356,6 +392,36 @@ enum BookingOpenAPI {
               "404": {"$ref": "#/components/responses/Problem"},
               "409": {"description": "trip-departed, booking-state, or idempotency-key-in-use", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
               "422": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        },
+        "/api/v1/bookings/{pnr}/exchange": {
+          "get": {
+            "summary": "What exchanging the booking for ?tripId= (and &class=) would cost; nothing is held",
+            "security": [{"bearer": []}],
+            "parameters": [{"$ref": "#/components/parameters/PNR"}, {"name": "tripId", "in": "query", "required": true, "schema": {"type": "integer"}}, {"name": "class", "in": "query", "schema": {"type": "string"}}],
+            "responses": {
+              "200": {"description": "The price", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ExchangeQuote"}}}},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
+              "404": {"$ref": "#/components/responses/Problem"},
+              "409": {"description": "trip-departed or booking-state (only a confirmed booking can be exchanged)", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+              "422": {"$ref": "#/components/responses/Problem"}
+            }
+          },
+          "post": {
+            "summary": "Exchange a confirmed booking for another trip, date or class of the same journey: a new booking (new PNR) is made on seats held first. Nothing left to pay: it is confirmed at once with its tickets, the old booking becomes exchanged (its tickets are refused) and any difference is paid back. Otherwise it awaits a payment of amountDue (POST /api/v1/payments) and expires like any hold; the old booking stays good until that payment succeeds. The owner or a counter agent only",
+            "security": [{"bearer": []}],
+            "parameters": [{"$ref": "#/components/parameters/PNR"}, {"$ref": "#/components/parameters/IdempotencyKey"}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ExchangeRequest"}}}},
+            "responses": {
+              "201": {"$ref": "#/components/responses/Booking"},
+              "400": {"$ref": "#/components/responses/Problem"},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
+              "404": {"description": "No such booking for this caller, or no such trip", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+              "409": {"description": "trip-departed, booking-state, seats taken, or idempotency-key-in-use", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+              "422": {"description": "Invalid fields (same-trip, other-journey, trip-cancelled, unknown-class, seats), or the key reused with another body", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
             }
           }
         },

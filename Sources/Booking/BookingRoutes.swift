@@ -48,6 +48,24 @@ struct BookingRoutes: Sendable {
                 return try IdempotentAnswer(json: BookingJSON(booking), headers: [.cacheControl: "no-store"])
             }
         }
+        router.get("/api/v1/bookings/:pnr/exchange") { request, context in
+            let caller = try context.requirePrincipal()
+            let quote = try await bookings.exchangeQuote(try context.parameters.require("pnr"),
+                                                         try Self.exchangeQuery(request), caller: caller, now: now())
+            return JSONResponse(ExchangeQuoteJSON(quote), headers: [.cacheControl: "no-store"])
+        }
+        router.post("/api/v1/bookings/:pnr/exchange") { request, context in
+            let caller = try context.requirePrincipal()
+            let pnr = try context.parameters.require("pnr")
+            return try await idempotency.run(request, context: context, caller: caller.subject) { call in
+                let body = try await call.request.decodeJSON(as: ExchangeRequest.self, context: context)
+                let booking = try await bookings.exchange(pnr, body, caller: caller, idempotencyUse: call.useID,
+                                                          now: now())
+                return try IdempotentAnswer(json: BookingJSON(booking), status: .created, headers: [
+                    .location: "/api/v1/bookings/\(booking.pnr)", .cacheControl: "no-store",
+                ])
+            }
+        }
         router.get("/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(string: BookingOpenAPI.document)))
@@ -61,6 +79,19 @@ struct BookingRoutes: Sendable {
             let booking = try await bookings.paid(try context.parameters.require("pnr"), now: now())
             return JSONResponse(BookingJSON(booking), headers: [.cacheControl: "no-store"])
         }
+    }
+
+    /// `?tripId=&class=` of the exchange quote.
+    static func exchangeQuery(_ request: Request) throws -> ExchangeRequest {
+        let parameters = request.uri.queryParameters
+        guard let text = parameters.get("tripId") else {
+            throw BookingError.invalid([.init(field: "tripId", code: "required")])
+        }
+        guard let tripId = Int(text) else {
+            throw BookingError.invalid([.init(field: "tripId", code: "invalid", message: "a trip id")])
+        }
+        let travelClass = parameters.get("class").flatMap { $0.isEmpty ? nil : String($0.prefix(16)) }
+        return ExchangeRequest(tripId: tripId, travelClass: travelClass)
     }
 
     /// Customers book for themselves (`bookings.own`); counter agents (`counter.sell`) for anyone.
@@ -136,6 +167,12 @@ struct BookingJSON: Encodable, Sendable {
     /// Until when the seats are held for payment (awaiting_payment; expired: when they were let go).
     let holdExpiresAt: String?
     let refundAmount: Int?
+    /// What a payment must bring: the total, or what is left of an exchange's difference (awaiting payment only).
+    let amountDue: Int?
+    /// How this booking was priced when it was made by an exchange.
+    let exchange: ExchangeJSON?
+    /// The booking that replaced this one (status exchanged).
+    let exchangedTo: String?
     let createdAt: String
     let paidAt: String?
     let cancelledAt: String?
@@ -163,7 +200,8 @@ struct BookingJSON: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case pnr, status, trip, from, to, travelClass = "class", distanceKm, passengers, contactPhone, total, currency
-        case holdExpiresAt, refundAmount, createdAt, paidAt, cancelledAt, operatorCancellation, notices
+        case holdExpiresAt, refundAmount, amountDue, exchange, exchangedTo, createdAt, paidAt, cancelledAt
+        case operatorCancellation, notices
     }
 
     init(_ booking: BookingRecord) {
@@ -184,6 +222,9 @@ struct BookingJSON: Encodable, Sendable {
         holdExpiresAt = [.awaitingPayment, .expired].contains(booking.status)
             ? LocalTime.iso8601(booking.holdExpiresAt) : nil
         refundAmount = booking.refundAmount
+        amountDue = [.awaitingPayment, .expired].contains(booking.status) ? booking.amountDue : nil
+        exchange = booking.exchange.map(ExchangeJSON.init)
+        exchangedTo = booking.exchangedTo
         createdAt = LocalTime.iso8601(booking.createdAt)
         paidAt = booking.paidAt.map(LocalTime.iso8601)
         cancelledAt = booking.cancelledAt.map(LocalTime.iso8601)
@@ -233,4 +274,68 @@ struct BookingSummaryJSON: Encodable, Sendable {
 
 struct BookingListJSON: Encodable, Sendable {
     let bookings: [BookingSummaryJSON]
+}
+
+/// How a booking made by an exchange was priced.
+struct ExchangeJSON: Encodable, Sendable {
+    /// The PNR exchanged.
+    let of: String
+    let credit: Int
+    let feePercent: Int
+    let fee: Int
+    let amountDue: Int
+    let refund: Int
+
+    init(_ terms: ExchangeTerms) {
+        of = terms.of
+        credit = terms.credit
+        feePercent = terms.feePercent
+        fee = terms.fee
+        amountDue = terms.amountDue
+        refund = terms.refund
+    }
+}
+
+/// `GET /api/v1/bookings/{pnr}/exchange?tripId=&class=`: what moving the booking there would cost.
+struct ExchangeQuoteJSON: Encodable, Sendable {
+    let pnr: String
+    let trip: JourneyJSON.TripJSON
+    let from: JourneyJSON.StopJSON
+    let to: JourneyJSON.StopJSON
+    let travelClass: String
+    /// The new fare of the party.
+    let total: Int
+    let currency: String
+    let credit: Int
+    let feePercent: Int
+    let fee: Int
+    /// total − credit + fee: positive, to pay (amountDue); negative, paid back (refund).
+    let difference: Int
+    let amountDue: Int
+    let refund: Int
+
+    enum CodingKeys: String, CodingKey {
+        case pnr, trip, from, to, travelClass = "class", total, currency, credit, feePercent, fee, difference
+        case amountDue, refund
+    }
+
+    init(_ quote: ExchangeQuote) {
+        let journey = JourneyJSON(Journey(
+            tripID: quote.map.tripId, trainNumber: quote.map.trainNumber, service: quote.map.service,
+            serviceDate: quote.map.serviceDate, from: quote.map.from, to: quote.map.to, departure: quote.departure,
+            arrival: quote.arrival))
+        pnr = quote.old.pnr
+        trip = journey.trip
+        from = journey.from
+        to = journey.to
+        travelClass = quote.travelClass
+        total = quote.total
+        currency = quote.old.currency
+        credit = quote.terms.credit
+        feePercent = quote.terms.feePercent
+        fee = quote.terms.fee
+        difference = quote.total - quote.terms.credit + quote.terms.fee
+        amountDue = quote.terms.amountDue
+        refund = quote.terms.refund
+    }
 }

@@ -205,7 +205,13 @@ public struct BookingService: Sendable {
             // Seats back on sale first: a failure here leaves the booking as it was, to be cancelled again.
             _ = try await inventory.release(hold: booking.holdID)
             let change = StatusChange(to: .refundPending, refundAmount: quote.remainder, cancelledAt: now)
-            guard try await store.transition(pnr: booking.pnr, from: [.confirmed], change, now: now) else {
+            // The refund is written with the change (booking's outbox): payments pays it back to the payer.
+            let refund = quote.remainder > 0
+                ? BookingRefundDue(pnr: booking.pnr, amount: quote.remainder, currency: booking.currency,
+                                   reason: cause == .operator ? "trip-cancelled" : "cancellation",
+                                   paidUnder: try await store.paidUnder(pnr: booking.pnr), dueAt: now)
+                : nil
+            guard try await store.cancelPaid(pnr: booking.pnr, change, refund: refund, now: now) else {
                 return try await cancelAgain(booking.pnr, caller: caller, now: now)
             }
         default:
@@ -245,10 +251,10 @@ public struct BookingService: Sendable {
             throw BookingError.bookingNotFound
         }
         switch booking.status {
-        case .confirmed, .refundDue, .refundPending:
+        case .confirmed, .refundDue, .refundPending, .exchanged:
             return booking
         case .cancelled:
-            let change = StatusChange(to: .refundDue, refundAmount: booking.total, paidAt: now)
+            let change = StatusChange(to: .refundDue, refundAmount: booking.amountDue, paidAt: now)
             _ = try await store.transition(pnr: pnr, from: [.cancelled], change, now: now)
         case .awaitingPayment, .expired:
             // Signed before the seats are sold: a failure here leaves nothing to undo.
@@ -256,21 +262,46 @@ public struct BookingService: Sendable {
             do {
                 _ = try await inventory.confirm(hold: booking.holdID)
             } catch BookingError.inventoryRefused(let problem) where problem.status == .conflict {
-                let change = StatusChange(to: .refundDue, refundAmount: booking.total, paidAt: now)
+                let change = StatusChange(to: .refundDue, refundAmount: booking.amountDue, paidAt: now)
                 _ = try await store.transition(pnr: pnr, from: [.awaitingPayment, .expired], change, now: now)
                 logger.info("paid too late: the seats were sold", metadata: ["pnr": "\(pnr)"])
                 return try await store.booking(pnr: pnr) ?? booking
             }
             let change = StatusChange(to: .confirmed, paidAt: now)
-            if try await !store.confirm(pnr: pnr, from: [.awaitingPayment, .expired], change, tickets: issued,
+            if let exchange = booking.exchange {
+                try await paidExchange(booking, of: exchange.of, change: change, tickets: issued, now: now)
+            } else if try await !store.confirm(pnr: pnr, from: [.awaitingPayment, .expired], change, tickets: issued,
                                         now: now) {
                 // Cancelled while inventory was selling the seats: put them back, and owe the money.
                 await releaseQuietly(booking.holdID, pnr: pnr)
-                let refund = StatusChange(to: .refundDue, refundAmount: booking.total, paidAt: now)
+                let refund = StatusChange(to: .refundDue, refundAmount: booking.amountDue, paidAt: now)
                 _ = try await store.transition(pnr: pnr, from: [.cancelled], refund, now: now)
             }
         }
         return try await store.booking(pnr: pnr) ?? booking
+    }
+
+    /// The difference of an exchange is paid and the new seats sold: the new booking is confirmed and the old one
+    /// exchanged in one transaction, then the old seats are released. When the old booking was cancelled meanwhile,
+    /// the new seats go back and the difference is owed back (`refund_due`).
+    func paidExchange(_ booking: BookingRecord, of old: String, change: StatusChange, tickets: [IssuedTicket],
+                      now: Date) async throws {
+        switch try await store.confirmExchange(pnr: booking.pnr, from: [.awaitingPayment, .expired], change,
+                                               tickets: tickets, old: old, now: now) {
+        case .confirmed:
+            if let retired = try await store.booking(pnr: old) { await releaseRetired(retired) }
+        case .notPending:
+            await releaseQuietly(booking.holdID, pnr: booking.pnr)
+            let refund = StatusChange(to: .refundDue, refundAmount: booking.amountDue, paidAt: now)
+            _ = try await store.transition(pnr: booking.pnr, from: [.cancelled], refund, now: now)
+        case .oldBookingChanged:
+            await releaseQuietly(booking.holdID, pnr: booking.pnr)
+            let refund = StatusChange(to: .refundDue, refundAmount: booking.amountDue, paidAt: now)
+            _ = try await store.transition(pnr: booking.pnr, from: [.awaitingPayment, .expired, .cancelled], refund,
+                                           now: now)
+            logger.warning("exchange paid after its booking changed; the difference is owed back",
+                           metadata: ["pnr": "\(booking.pnr)", "old": "\(old)"])
+        }
     }
 
     // MARK: expiry

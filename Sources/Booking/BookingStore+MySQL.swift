@@ -143,6 +143,13 @@ public struct MySQLBookingStore: BookingStore {
     }
 
     public func insert(_ booking: BookingRecord, idempotencyUse: Data?) async throws {
+        try await insert(booking, idempotencyUse: idempotencyUse, then: { _ in })
+    }
+
+    /// Inserts the booking and its passengers, then runs `after` in the same transaction (an exchange stores the
+    /// new booking's tickets and retires the old booking there).
+    func insert(_ booking: BookingRecord, idempotencyUse: Data?,
+                then after: @Sendable (any MySQLDatabase) async throws -> Void) async throws {
         let pnr = booking.pnr
         let phone = try crypto.seal(booking.contactPhone, context: Self.sealContext(pnr, "contact_phone"))
         let journey = booking.journey
@@ -152,7 +159,8 @@ public struct MySQLBookingStore: BookingStore {
                     INSERT INTO bookings (pnr, status, owner_id, sold_by, trip_id, train_number, service, service_date,
                         from_station, from_name, to_station, to_name, departs_at, arrives_at, class_code, distance_m,
                         total_amount, currency, hold_id, hold_expires_at, contact_phone_enc, contact_phone_hash,
-                        refund_amount, idempotency_use_id, created_at, updated_at)
+                        refund_amount, idempotency_use_id, created_at, updated_at, paid_at, exchange_of,
+                        exchange_credit, exchange_fee_percent, exchange_fee, amount_due)
                     VALUES (\(bind: pnr), \(bind: booking.status.rawValue), \(bind: booking.ownerID),
                         \(bind: booking.soldBy), \(bind: journey.tripID), \(bind: journey.trainNumber),
                         \(bind: journey.service), \(bind: journey.serviceDate), \(bind: journey.from.code),
@@ -161,7 +169,10 @@ public struct MySQLBookingStore: BookingStore {
                         \(bind: booking.distanceMetres), \(bind: booking.total), \(bind: booking.currency),
                         \(bind: booking.holdID), \(bind: booking.holdExpiresAt), \(bind: phone),
                         \(bind: phoneHash(booking.contactPhone)), \(bind: booking.refundAmount),
-                        \(bind: idempotencyUse), \(bind: booking.createdAt), \(bind: booking.createdAt))
+                        \(bind: idempotencyUse), \(bind: booking.createdAt), \(bind: booking.createdAt),
+                        \(bind: booking.paidAt), \(bind: booking.exchange?.of), \(bind: booking.exchange?.credit),
+                        \(bind: booking.exchange?.feePercent), \(bind: booking.exchange?.fee),
+                        \(bind: booking.exchange?.amountDue))
                     """)).lastInsertID
                 let rows = tx.insert(into: "booking_passengers").columns(
                     "booking_id", "seq", "passenger_type", "name_enc", "id_number_enc", "coach_position",
@@ -176,6 +187,7 @@ public struct MySQLBookingStore: BookingStore {
                                  passenger.fare] as [any Encodable & Sendable])
                 }
                 _ = try await tx.exec(rows.insert)
+                try await after(tx)
             }
         } catch MySQLError.duplicateKey(let message) {
             throw message.contains("bookings_idempotency") ? BookingStoreError.duplicateIdempotencyUse
@@ -187,7 +199,8 @@ public struct MySQLBookingStore: BookingStore {
         id, pnr, status, owner_id, sold_by, trip_id, train_number, service, service_date, from_station, from_name,
         to_station, to_name, departs_at, arrives_at, class_code, distance_m, total_amount, currency, hold_id,
         hold_expires_at, contact_phone_enc, refund_amount, created_at, paid_at, cancelled_at, cancelled_by_setrag_at,
-        cancelled_by_setrag_reason
+        cancelled_by_setrag_reason, exchange_of, exchange_credit, exchange_fee_percent, exchange_fee, amount_due,
+        exchanged_to
         """
 
     struct BookingRow: Decodable {
@@ -219,6 +232,18 @@ public struct MySQLBookingStore: BookingStore {
         let cancelled_at: Date?
         let cancelled_by_setrag_at: Date?
         let cancelled_by_setrag_reason: String?
+        let exchange_of: String?
+        let exchange_credit: Int?
+        let exchange_fee_percent: Int?
+        let exchange_fee: Int?
+        let amount_due: Int?
+        let exchanged_to: String?
+
+        var exchange: ExchangeTerms? {
+            guard let exchange_of, let exchange_credit, let exchange_fee_percent, let exchange_fee else { return nil }
+            return ExchangeTerms(of: exchange_of, credit: exchange_credit, feePercent: exchange_fee_percent,
+                                 fee: exchange_fee, newTotal: total_amount)
+        }
 
         var journey: Journey {
             Journey(tripID: trip_id, trainNumber: train_number, service: service, serviceDate: service_date,
@@ -263,7 +288,8 @@ public struct MySQLBookingStore: BookingStore {
             operatorCancellation: row.cancelled_by_setrag_at.map {
                 OperatorCancellation(reason: row.cancelled_by_setrag_reason ?? "", at: $0)
             },
-            notices: try await notices(pnr: pnr, limit: Self.noticesShown))
+            notices: try await notices(pnr: pnr, limit: Self.noticesShown), exchange: row.exchange,
+            exchangedTo: row.exchanged_to)
     }
 
     /// How many of a booking's latest notices its reads carry.

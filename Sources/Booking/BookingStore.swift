@@ -15,6 +15,16 @@ public struct StatusChange: Sendable, Equatable {
     }
 }
 
+/// What confirming the new booking of an exchange did.
+public enum ExchangeConfirmation: Sendable, Equatable {
+    /// The new booking is confirmed with its tickets, the old one exchanged.
+    case confirmed
+    /// The new booking was not in one of the states expected: nothing changed.
+    case notPending
+    /// The old booking was no longer confirmed (cancelled meanwhile): nothing changed.
+    case oldBookingChanged
+}
+
 public enum BookingStoreError: Error, Equatable {
     /// Another booking has this PNR already.
     case duplicatePNR
@@ -45,4 +55,24 @@ public protocol BookingStore: Sendable {
         async throws -> Bool
     /// Marks bookings whose hold ran out unpaid as expired, at most `limit`; returns how many.
     func expireUnpaid(now: Date, limit: Int) async throws -> Int
+
+    // MARK: paid bookings retired (BookingStore+Exchange)
+
+    /// A confirmed booking cancelled (`change`) and its refund written to the outbox, in one transaction; false
+    /// when the booking was no longer confirmed.
+    func cancelPaid(pnr: String, _ change: StatusChange, refund: BookingRefundDue?, now: Date) async throws -> Bool
+    /// An exchange that needs no payment: the new booking (confirmed, `exchange` set) with its tickets, the old one
+    /// `exchanged` and its seats due for release, the refund (if any) in the outbox: all in one transaction. False
+    /// (nothing written) when the old booking was no longer confirmed.
+    func completeExchange(_ booking: BookingRecord, tickets: [IssuedTicket], idempotencyUse: Data?,
+                          refund: BookingRefundDue?, now: Date) async throws -> Bool
+    /// The paid new booking of an exchange confirmed with its tickets and the old one `exchanged`, in one
+    /// transaction.
+    func confirmExchange(pnr: String, from: Set<BookingStatus>, _ change: StatusChange, tickets: [IssuedTicket],
+                         old: String, now: Date) async throws -> ExchangeConfirmation
+    /// The PNRs whose payments paid for this booking, newest first (itself, then the bookings it was exchanged
+    /// from), leaving out those an exchange covered without a payment.
+    func paidUnder(pnr: String) async throws -> [String]
+    /// The booking's seats were released in inventory.
+    func releaseDone(pnr: String) async throws
 }

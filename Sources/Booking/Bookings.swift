@@ -3,8 +3,8 @@ import SetragKernel
 
 /// A booking's state, after UIC OSDM's booking states: it waits for payment while inventory holds its seats, is
 /// confirmed when paid, and ends cancelled (unpaid), refund_pending (cancelled after payment: the refund is owed to
-/// the customer), refund_due (paid but the seats could not be sold: a full refund is owed) or expired (unpaid when
-/// the hold ran out).
+/// the customer), refund_due (paid but the seats could not be sold: a full refund is owed), expired (unpaid when
+/// the hold ran out) or exchanged (replaced by the booking `exchangedTo`, made by an exchange).
 public enum BookingStatus: String, Sendable, Codable, CaseIterable {
     case awaitingPayment = "awaiting_payment"
     case confirmed
@@ -12,6 +12,7 @@ public enum BookingStatus: String, Sendable, Codable, CaseIterable {
     case refundPending = "refund_pending"
     case refundDue = "refund_due"
     case expired
+    case exchanged
 }
 
 /// A seat of a trip: coach number (from the locomotive) and seat number.
@@ -77,6 +78,38 @@ public struct BookingRecord: Sendable, Equatable {
     public var operatorCancellation: OperatorCancellation? = nil
     /// What the booking's holder was told, newest first.
     public var notices: [BookingNotice] = []
+    /// Made by exchanging another booking: its PNR and what the exchange cost (nil for a booking sold as such).
+    public var exchange: ExchangeTerms? = nil
+    /// The booking that replaced this one (status `exchanged`).
+    public var exchangedTo: String? = nil
+
+    /// What a payment of the booking must bring: the total, or for an exchange the difference still due.
+    public var amountDue: Int { exchange?.amountDue ?? total }
+}
+
+/// How a booking made by an exchange was priced: its fare (`total`) minus what the old booking was worth, plus the
+/// fee the rules give. `amountDue` is what was left to pay (0 when the old booking covered it; the rest came back).
+public struct ExchangeTerms: Sendable, Equatable {
+    /// The PNR of the booking exchanged.
+    public var of: String
+    /// What the old booking was worth (its total).
+    public var credit: Int
+    public var feePercent: Int
+    public var fee: Int
+    /// max(0, total − credit + fee).
+    public var amountDue: Int
+    /// max(0, credit − fee − total): paid back to the customer.
+    public var refund: Int
+
+    public init(of: String, credit: Int, feePercent: Int, fee: Int, newTotal: Int) {
+        self.of = of
+        self.credit = credit
+        self.feePercent = feePercent
+        self.fee = fee
+        let balance = newTotal - credit + fee
+        amountDue = max(0, balance)
+        refund = max(0, -balance)
+    }
 }
 
 /// SETRAG's cancellation of a booking's trip, as booking recorded it.

@@ -51,11 +51,52 @@ public struct TicketIssuer: Sendable {
 
 /// The body of `POST /api/v1/tickets/verify`.
 public struct TicketVerifyRequest: JSONRequestBody {
-    public static let fields: Set<String> = ["qr", "tripId"]
+    public static let fields: Set<String> = ["qr", "tripId", "scannedAt"]
+    /// How long a device may keep a check made without network before sending it.
+    public static let offlineWindow: TimeInterval = 72 * 3600
+    /// How far ahead of the server's clock a device's clock may be.
+    public static let clockSkew: TimeInterval = 120
+
     /// The QR code's text (base45).
     public var qr: String
     /// The trip the conductor is on, when known.
     public var tripId: Int?
+    /// When a device checked the ticket without network and sends the check later: the instant of the check (UTC,
+    /// ISO 8601). The ticket's validity is judged at that instant, its booking's state now.
+    public var scannedAt: Date?
+
+    public init(qr: String, tripId: Int? = nil, scannedAt: Date? = nil) {
+        self.qr = qr
+        self.tripId = tripId
+        self.scannedAt = scannedAt
+    }
+
+    enum CodingKeys: String, CodingKey { case qr, tripId, scannedAt }
+
+    /// `scannedAt` with or without fractional seconds (a browser's `toISOString()` has milliseconds).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        qr = try container.decode(String.self, forKey: .qr)
+        tripId = try container.decodeIfPresent(Int.self, forKey: .tripId)
+        if let text = try container.decodeIfPresent(String.self, forKey: .scannedAt) {
+            guard let date = Self.instant(text) else {
+                throw DecodingError.dataCorruptedError(forKey: .scannedAt, in: container,
+                                                       debugDescription: "an ISO 8601 instant")
+            }
+            scannedAt = date
+        } else {
+            scannedAt = nil
+        }
+    }
+
+    static func instant(_ text: String) -> Date? {
+        guard text.count <= 40 else { return nil }
+        let plain = ISO8601DateFormatter()
+        if let date = plain.date(from: text) { return date }
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return fractional.date(from: text)
+    }
 }
 
 /// Why a ticket that was read is not good for travel. Stable codes: conductors' devices branch on them.
@@ -70,6 +111,8 @@ public enum TicketRefusal: String, Sendable, CaseIterable {
     case superseded
     /// Its booking was cancelled (refund pending or due).
     case cancelled
+    /// Its booking was exchanged for another (whose own tickets travel instead).
+    case exchanged
     /// SETRAG cancelled the trip: the booking is to be exchanged or refunded, the ticket is no good for travel.
     case tripCancelled = "trip-cancelled"
     /// For another trip than the one the conductor is on.
@@ -136,13 +179,14 @@ public struct TicketService: Sendable {
     public func verify(_ request: TicketVerifyRequest, scanner: Principal, now: Date) async throws
         -> TicketVerification
     {
-        let (bytes, payload, signature) = try Self.read(request)
+        let (bytes, payload, signature) = try Self.read(request, now: now)
+        let at = request.scannedAt ?? now
         func answer(_ reason: TicketRefusal?, ticket: TicketLookup?, journalID: [UInt8]?) async throws
             -> TicketVerification
         {
             let first = try await store.recordScan(TicketScan(
                 ticketID: journalID, kid: payload.kid, tripID: request.tripId, scannedBy: scanner.subject,
-                scannedAt: now, result: reason?.rawValue ?? "valid"))
+                scannedAt: at, result: reason?.rawValue ?? "valid"))
             return TicketVerification(valid: reason == nil, reason: reason, ticket: ticket,
                                       alreadyScanned: first != nil, firstScannedAt: first)
         }
@@ -159,20 +203,29 @@ public struct TicketService: Sendable {
             .addingTimeInterval(-Self.validBeforeServiceDate)
         let reason: TicketRefusal? =
             if ticket.ticket.payload != bytes { .superseded }
+            else if ticket.status == .exchanged { .exchanged }
             else if ticket.tripCancelled { .tripCancelled }
             else if ticket.status != .confirmed { .cancelled }
             else if let tripID = request.tripId, tripID != Int(payload.tripID) { .wrongTrain }
-            else if now < notBefore { .notYetValid }
-            else if now > payload.validUntil { .expired }
+            else if at < notBefore { .notYetValid }
+            else if at > payload.validUntil { .expired }
             else { nil }
         return try await answer(reason, ticket: ticket, journalID: payload.ticketID)
     }
 
     /// The payload's bytes, fields and signature, or a 422 naming what is wrong.
-    static func read(_ request: TicketVerifyRequest) throws -> ([UInt8], TicketPayload, [UInt8]) {
+    static func read(_ request: TicketVerifyRequest, now: Date) throws -> ([UInt8], TicketPayload, [UInt8]) {
         var errors: [Problem.FieldError] = []
         if let tripID = request.tripId, !(1...Int(UInt32.max)).contains(tripID) {
             errors.append(.init(field: "tripId", code: "out-of-range", message: "a trip id"))
+        }
+        if let at = request.scannedAt {
+            if at > now.addingTimeInterval(TicketVerifyRequest.clockSkew) {
+                errors.append(.init(field: "scannedAt", code: "future", message: "a check cannot come from the future"))
+            } else if at < now.addingTimeInterval(-TicketVerifyRequest.offlineWindow) {
+                errors.append(.init(field: "scannedAt", code: "too-old",
+                                    message: "checks made offline are taken for \(Int(TicketVerifyRequest.offlineWindow / 3600)) hours"))
+            }
         }
         // Scanners may add a line end; spaces belong to base45 and are kept.
         let text = request.qr.trimmingCharacters(in: CharacterSet(charactersIn: "\r\n\t"))

@@ -34,6 +34,11 @@ extension MySQLInventoryStore {
         do {
             let id = try await retryingDeadlocks {
                 try await db.withTransaction { tx in
+                    if locking == .trainRow {
+                        // First of all: the hold's row below takes a shared lock on the trip (its foreign key), and
+                        // two sales both holding that would deadlock asking for the exclusive one.
+                        _ = try await tx.raw("SELECT id FROM trips WHERE id = \(bind: trip) FOR UPDATE").all()
+                    }
                     let id = Int(try await tx.exec(SQLQueryString("""
                         INSERT INTO holds (trip_id, from_station, to_station, first_leg, last_leg, reference, status,
                             expires_at, created_at, updated_at)
@@ -67,13 +72,12 @@ extension MySQLInventoryStore {
         }
     }
 
-    /// The baseline of `bench/tickets` (``HoldLocking/trainRow``), the way simple systems sell seats: lock the
-    /// train's row, read whether the seat-legs are free, then write them. Correct, but every sale of a train waits
+    /// The baseline of `bench/tickets` (``HoldLocking/trainRow``), the way simple systems sell seats: with the
+    /// train's row locked (at the start of the transaction), read whether the seat-legs are free, then write them. Correct, but every sale of a train waits
     /// for the one before it.
     static func claimUnderTrainLock(_ tx: any MySQLDatabase, hold id: Int, trip: Int, legs: ClosedRange<Int>,
                                     seats: [SeatKey], expiresAt: Date, now: Date) async throws
     {
-        _ = try await tx.raw("SELECT id FROM trips WHERE id = \(bind: trip) FOR UPDATE").all()
         let free = try await tx.raw("""
             SELECT COUNT(*) AS n FROM seat_legs
             WHERE trip_id = \(bind: trip) AND leg_id BETWEEN \(bind: legs.lowerBound) AND \(bind: legs.upperBound)

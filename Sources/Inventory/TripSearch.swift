@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SetragKernel
 
 /// A checked trip search: two different stations, a travel date from today on, 1 to 9 passengers.
@@ -91,17 +92,30 @@ public struct TripSearch: Sendable {
     public static let nextDateCount = 3
 
     let store: any InventoryStore
+    let reference: ReferenceCache
 
-    public init(store: any InventoryStore) { self.store = store }
+    public init(store: any InventoryStore, referenceTTL: Duration = .seconds(60)) {
+        self.store = store
+        reference = ReferenceCache(ttl: referenceTTL)
+    }
 
-    public func stations() async throws -> StationDirectory { StationDirectory(try await store.stations()) }
+    /// The stations, read again at most once a minute (they change only when `setrag seed` loads new data).
+    public func stations() async throws -> StationDirectory { try await referenceData().stations }
+
+    func referenceData() async throws -> ReferenceCache.Entry {
+        if let entry = reference.fresh() { return entry }
+        let entry = ReferenceCache.Entry(stations: StationDirectory(try await store.stations()),
+                                         classOrder: try await store.travelClasses().map(\.code))
+        reference.keep(entry)
+        return entry
+    }
 
     public func search(_ query: TripQuery, now: Date) async throws -> Result {
         let day = RailwayTime.day(query.date)
         let departures = try await store.departures(from: query.from.code, to: query.to.code, within: day)
         let legs = StationDirectory.legs(between: query.from, and: query.to)
         let free = try await store.freeSeatsByClass(trips: departures.map(\.tripID), legs: legs, now: now)
-        let order = try await store.travelClasses().map(\.code)
+        let order = try await referenceData().classOrder
         let offers = departures.map { departure in
             let counts = free[departure.tripID] ?? [:]
             let rank = { (code: String) in order.firstIndex(of: code) ?? order.count }
@@ -153,4 +167,27 @@ public struct TripSearch: Sendable {
         let free = try await store.freeSeats(trip: trip.id, legs: StationDirectory.legs(between: a, and: b), now: now)
         return SeatMap(trip: trip, from: origin, to: destination, stations: stations, free: free)
     }
+}
+
+/// Stations and classes kept in memory for a while: every search and seat map needs them, and they change only with
+/// the reference data.
+final class ReferenceCache: Sendable {
+    struct Entry: Sendable {
+        let stations: StationDirectory
+        let classOrder: [String]
+    }
+
+    private let ttl: Duration
+    private let state = Mutex<(entry: Entry, at: ContinuousClock.Instant)?>(nil)
+
+    init(ttl: Duration) { self.ttl = ttl }
+
+    func fresh() -> Entry? {
+        state.withLock { kept in
+            guard let kept, ContinuousClock.now - kept.at < ttl else { return nil }
+            return kept.entry
+        }
+    }
+
+    func keep(_ entry: Entry) { state.withLock { $0 = (entry, ContinuousClock.now) } }
 }

@@ -11,6 +11,10 @@ public struct BookingView: Decodable, Sendable, Equatable {
     public var total: Int
     public var currency: String
     public var refundAmount: Int?
+    /// What a payment must bring (an exchange's difference); absent: the total.
+    public var amountDue: Int?
+
+    public var payable: Int { amountDue ?? total }
 }
 
 /// Booking, over HTTP only: its public read (with the caller's own token, so that booking checks the caller's

@@ -76,7 +76,7 @@ public struct PaymentService: Sendable {
 
         var payment = try await store.insert(
             publicID: "pay_" + crockfordBase32(randomBytes(12), uppercase: false), pnr: pnr, owner: caller.subject, method: method,
-            amount: booking.total, payerE164: payer, tillAgent: method == .cash ? caller.subject : nil, now: now)
+            amount: booking.payable, payerE164: payer, tillAgent: method == .cash ? caller.subject : nil, now: now)
         if method == .cash {
             try await store.transition(payment.id, from: [.initiated], to: .succeeded, detail: "cash at a counter",
                                        now: now)
@@ -88,7 +88,7 @@ public struct PaymentService: Sendable {
         let bill: EBill
         do throws(EBillingCallError) {
             bill = try await provider.createBill(EBillingClient.NewBill(
-                payerMSISDN: national, amount: booking.total, shortDescription: "SETRAG billet \(pnr)",
+                payerMSISDN: national, amount: booking.payable, shortDescription: "SETRAG billet \(pnr)",
                 externalReference: payment.publicID, expiryMinutes: billMinutes,
                 returnURL: "\(publicURL)/bookings/\(pnr)?payment=\(payment.publicID)"))
         } catch {
@@ -178,10 +178,11 @@ public struct PaymentService: Sendable {
 
     /// Pays `amount` back: to the payer's wallet through the aggregator (mobile money), or by hand (cash at a
     /// counter, cards: the aggregator's card refunds are not in its API) — recorded as `manual`.
-    public func refund(_ payment: PaymentRecord, amount: Int, reason: String, now: Date) async throws
-        -> RefundRecord
+    public func refund(_ payment: PaymentRecord, amount: Int, reason: String, reference: String? = nil, now: Date)
+        async throws -> RefundRecord
     {
-        var refund = try await store.refund(paymentID: payment.id, reference: "RFD-\(payment.publicID)-\(reason)",
+        var refund = try await store.refund(paymentID: payment.id,
+                                            reference: reference ?? "RFD-\(payment.publicID)-\(reason)",
                                             amount: amount, reason: reason, now: now)
         guard refund.status == "pending" || refund.status == "unknown" else { return refund }
         guard let wallet = payment.method.wallet, let payer = try await store.payer(of: payment),
@@ -262,10 +263,24 @@ public struct PaymentService: Sendable {
                                                  now: now)
                 }
             } else {
-                _ = try await self.refund(payment, amount: refund.amount, reason: refund.reason, now: now)
+                _ = try await self.refund(payment, amount: refund.amount, reason: refund.reason,
+                                          reference: refund.reference, now: now)
             }
         }
         return due.count
+    }
+
+    /// Pays back the refunds recorded but not yet sent to the aggregator (those booking's `BookingRefundDue`
+    /// recorded); returns how many were sent. The reference makes a repeat pay once.
+    @discardableResult
+    public func sendRecordedRefunds(now: Date, limit: Int = 100) async throws -> Int {
+        let unsent = try await store.unsentRefunds(limit: limit)
+        for refund in unsent {
+            guard let payment = try await store.payment(id: refund.paymentID) else { continue }
+            _ = try await self.refund(payment, amount: refund.amount, reason: refund.reason,
+                                      reference: refund.reference, now: now)
+        }
+        return unsent.count
     }
 
     /// Who may see a payment: its owner, or staff.

@@ -258,6 +258,15 @@ public struct PaymentStore: Sendable {
             """).all(decoding: RefundRow.self).map(\.record)
     }
 
+    /// Refunds recorded but never sent to the aggregator (no payout id, never tried), oldest first.
+    public func unsentRefunds(limit: Int) async throws -> [RefundRecord] {
+        try await db.raw("""
+            SELECT id, payment_id, reference, amount, reason, status, provider_id FROM refunds
+            WHERE status = 'pending' AND provider_id IS NULL AND updated_at = created_at
+            ORDER BY id LIMIT \(literal: limit)
+            """).all(decoding: RefundRow.self).map(\.record)
+    }
+
     public func updateRefund(_ id: Int, status: String, providerID: String?, now: Date) async throws {
         _ = try await db.exec(SQLQueryString("""
             UPDATE refunds SET status = \(bind: status), provider_id = COALESCE(\(bind: providerID), provider_id),

@@ -1,3 +1,4 @@
+import SetragEvents
 import SetragKernel
 
 /// The payments database's schema, in order. Names are stable: never rename or edit one that has shipped.
@@ -79,5 +80,7 @@ enum PaymentsMigrations {
             ) \(table)
             """,
         ]),
+        // Events payments consumes (booking's BookingRefundDue): the inbox and the catch-up cursors (SetragEvents).
+        EventsMigrations.inbox(service: "payments"),
     ]
 }

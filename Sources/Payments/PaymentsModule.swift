@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+import SetragEvents
 import SetragKernel
 import SetragMySQL
 
@@ -13,10 +14,14 @@ import SetragMySQL
 /// Settings: `crypto.*` (the payer's number is sealed); `payments.ebilling.url` (the aggregator's API, default
 /// `http://127.0.0.1:8190`), `payments.ebilling.username`, `payments.ebilling.shared_key` and
 /// `payments.ebilling.callback_secret` (required); `payments.public_url` (where the hosted page sends payers back,
-/// default `gateway.public_url`); `payments.reconcile_seconds` (how often open payments are checked, default 30).
+/// default `gateway.public_url`); `payments.reconcile_seconds` (how often open payments are checked, default 30);
+/// `payments.refund_seconds` (how often refunds booking asked for are sent to the aggregator, default 2).
+///
+/// Events: payments consumes booking's `BookingRefundDue` (MQTT shared subscription, and catch-up from booking's
+/// `/internal/events` feed at `booking.url`), through its inbox, and pays the money back (`BookingRefunds`).
 public enum PaymentsModule {
     public static let definition = ModuleDefinition(
-        name: "payments", needs: [.database], migrations: PaymentsMigrations.all
+        name: "payments", needs: [.database, .broker], migrations: PaymentsMigrations.all
     ) { settings in
         let options = Options(settings)
         return { context in try await start(context, options: options) }
@@ -30,6 +35,7 @@ public enum PaymentsModule {
         public var callbackSecret: String
         public var publicURL: String
         public var reconcileSeconds: Int
+        public var refundSeconds: Int
 
         public init(_ settings: Settings) {
             crypto = FieldCrypto.from(settings)
@@ -40,6 +46,7 @@ public enum PaymentsModule {
             let gateway = settings.string("gateway.public_url", default: "http://127.0.0.1:8080")
             publicURL = settings.string("payments.public_url", default: gateway)
             reconcileSeconds = settings.int("payments.reconcile_seconds", default: 30, range: 1...3600)
+            refundSeconds = settings.int("payments.refund_seconds", default: 2, range: 1...3600)
         }
     }
 
@@ -48,6 +55,7 @@ public enum PaymentsModule {
         public let store: PaymentStore
         public let idempotency: IdempotencyKeys
         public let callbackSecret: String
+        public let refunds: BookingRefunds
     }
 
     public static func parts(database: any MySQLDatabase, options: Options, http: HTTPClient, bookings: any BookingLink,
@@ -59,7 +67,8 @@ public enum PaymentsModule {
                                      publicURL: options.publicURL)
         return Parts(service: service, store: store,
                      idempotency: IdempotencyKeys(database: database, logger: logger, now: now),
-                     callbackSecret: options.callbackSecret)
+                     callbackSecret: options.callbackSecret,
+                     refunds: BookingRefunds(database: database, logger: logger, now: now))
     }
 
     public static func buildRouter(parts: Parts, context: ModuleContext,
@@ -73,13 +82,40 @@ public enum PaymentsModule {
         let bookings = HTTPBookingLink(baseURL: context.endpoints.url("booking"), http: context.httpClient)
         let parts = parts(database: context.requireDatabase(), options: options, http: context.httpClient,
                           bookings: bookings, logger: context.logger)
+        guard let broker = context.broker else { throw PaymentsStartError.noBroker }
+        let feed = HTTPEventFeed(baseURL: context.endpoints.url("booking"), client: context.httpClient)
         return [
+            parts.refunds.consumer(broker: broker, feed: feed),
+            RefundSender(service: parts.service, interval: .seconds(options.refundSeconds), logger: context.logger),
             Reconciler(service: parts.service, idempotency: parts.idempotency,
                        interval: .seconds(options.reconcileSeconds), logger: context.logger),
             ServiceHTTP.application(name: "payments", router: buildRouter(parts: parts, context: context),
                                     address: context.endpoints.listen["payments"]!, kernel: context.kernel,
                                     logger: context.logger),
         ]
+    }
+}
+
+enum PaymentsStartError: Error { case noBroker }
+
+/// Every `interval`: sends the aggregator the refunds booking's events recorded (mobile money back to the wallet).
+struct RefundSender: Service {
+    let service: PaymentService
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let sent = try await service.sendRecordedRefunds(now: Date())
+                    if sent > 0 { logger.info("refunds sent", metadata: ["count": "\(sent)"]) }
+                } catch {
+                    logger.warning("sending refunds failed", metadata: ["error": "\(error)"])
+                }
+                try await Task.sleep(for: interval)
+            }
+        }
     }
 }
 
@@ -140,7 +176,8 @@ struct PaymentsRoutes: Sendable {
             let id = try context.parameters.require("id")
             guard id.count <= 32, let payment = try await parts.store.payment(publicID: id),
                   PaymentService.maySee(payment, caller) else { throw PaymentsError.paymentNotFound }
-            return JSONResponse(PaymentJSON(payment), headers: [.cacheControl: "no-store"])
+            let refunds = try await parts.store.refunds(paymentID: payment.id)
+            return JSONResponse(PaymentJSON(payment, refunds: refunds), headers: [.cacheControl: "no-store"])
         }
         // The aggregator's callbacks: no caller token, a signature instead.
         router.post("/api/v1/payments/callbacks/ebilling") { request, context in
@@ -176,8 +213,21 @@ struct PaymentJSON: Encodable, Sendable {
     let paymentUrl: String?
     let bookingStatus: String?
     let createdAt: String
+    /// What was paid back from it (its GET only).
+    let refunds: [RefundJSON]?
 
-    init(_ payment: PaymentRecord) {
+    struct RefundJSON: Encodable, Sendable {
+        let reference: String
+        let amount: Int
+        let reason: String
+        /// pending, succeeded, failed, unknown (being reconciled), or manual (at the counter, or by the card acquirer).
+        let status: String
+    }
+
+    init(_ payment: PaymentRecord, refunds: [RefundRecord]? = nil) {
+        self.refunds = refunds?.map {
+            RefundJSON(reference: $0.reference, amount: $0.amount, reason: $0.reason, status: $0.status)
+        }
         id = payment.publicID
         pnr = payment.pnr
         method = payment.method.rawValue
@@ -193,7 +243,7 @@ enum PaymentsOpenAPI {
     static let document = """
         {"openapi": "3.1.0", "info": {"title": "SETRAG payments", "version": "1"},
          "paths": {
-          "/api/v1/payments": {"post": {"summary": "Pay a booking awaiting payment (Idempotency-Key required)",
+          "/api/v1/payments": {"post": {"summary": "Pay a booking awaiting payment (Idempotency-Key required): its amountDue (the total, or an exchange's difference)",
             "requestBody": {"content": {"application/json": {"schema": {"type": "object",
               "required": ["pnr", "method"], "additionalProperties": false, "properties": {
                 "pnr": {"type": "string", "pattern": "^[A-Z2-9]{6}$"},
@@ -202,7 +252,7 @@ enum PaymentsOpenAPI {
             "responses": {"201": {"description": "the payment: succeeded (cash), pending (a PIN request was sent to the phone, or paymentUrl to open for a card), failed, or unknown (being reconciled)"},
               "404": {"description": "no such booking for this caller"}, "409": {"description": "booking not payable, or a payment in progress"},
               "422": {"description": "invalid fields"}, "503": {"description": "provider or booking unreachable; nothing charged"}}}},
-          "/api/v1/payments/{id}": {"get": {"summary": "A payment (its payer or staff)",
+          "/api/v1/payments/{id}": {"get": {"summary": "A payment (its payer or staff), with what was paid back from it (refunds: reference, amount, reason, status pending|succeeded|failed|unknown|manual; manual: cash or card, paid at the counter or by the card acquirer)",
             "responses": {"200": {"description": "the payment"}, "404": {"description": "not found"}}}},
           "/api/v1/payments/callbacks/ebilling": {"post": {"summary": "E-Billing's signed callbacks (X-Ebilling-Timestamp, X-Ebilling-Signature: sha256=HMAC of timestamp.body)",
             "responses": {"200": {"description": "applied once"}, "401": {"description": "bad or stale signature"}}}}

@@ -26,6 +26,7 @@ public enum Permission: String, Sendable, CaseIterable {
     case ticketsVerify = "tickets.verify"
     case manifestRead = "manifest.read"
     case operationsManage = "operations.manage"
+    case trackingManage = "tracking.manage"
     case usersManage = "users.manage"
     case rolesAssign = "roles.assign"
     case auditRead = "audit.read"
@@ -38,7 +39,7 @@ public enum Permission: String, Sendable, CaseIterable {
                     .machineClientsManage],
         .agent: [.profileRead, .profileWrite, .counterSell, .parcelDesk, .ticketsVerify, .manifestRead],
         .conductor: [.profileRead, .profileWrite, .ticketsVerify, .manifestRead],
-        .`operator`: [.profileRead, .profileWrite, .manifestRead, .operationsManage],
+        .`operator`: [.profileRead, .profileWrite, .manifestRead, .operationsManage, .trackingManage],
         .admin: Set(Permission.allCases),
     ]
 }
@@ -151,9 +152,10 @@ public actor AccessTokenVerifier {
     var keys = JWTKeyCollection()
     var knownKids: Set<String> = []
     var lastFetch: ContinuousClock.Instant?
-    /// The fetch under way: callers that need the keys meanwhile wait for it (after a restart, the first burst of
+    /// A fetch is under way: callers that need the keys meanwhile wait for it (after a restart, the first burst of
     /// requests must not be refused while the first fetch is still out).
-    var inFlight: Task<Void, Never>?
+    var fetching = false
+    var waitingForKeys: [CheckedContinuation<Void, Never>] = []
 
     public static let allowedAlgorithms: Set<String> = ["EdDSA", "ES256"]
 
@@ -193,17 +195,19 @@ public actor AccessTokenVerifier {
     /// Loads the key set now (at start-up) or when a new key id appears; one fetch at a time, which every caller
     /// arriving meanwhile waits for.
     public func refresh(force: Bool) async {
-        if let inFlight {
-            await inFlight.value
+        if fetching {
+            await withCheckedContinuation { waitingForKeys.append($0) }
             return
         }
         let now = ContinuousClock.now
         if !force, let lastFetch, now - lastFetch < refetchInterval { return }
         lastFetch = now
-        let fetch = Task { await self.load() }
-        inFlight = fetch
-        await fetch.value
-        inFlight = nil
+        fetching = true
+        await load()
+        fetching = false
+        let waiting = waitingForKeys
+        waitingForKeys.removeAll()
+        for waiter in waiting { waiter.resume() }
     }
 
     private func load() async {

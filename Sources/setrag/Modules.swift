@@ -14,7 +14,7 @@ import SetragKernel
 /// | gateway   | -        | the public HTTP port: routing, web session, quotas, static web app  |
 /// | identity  | database | OAuth 2 server, users, roles, machine clients, audit log            |
 /// | inventory | db, mqtt | stations, trip search, seat maps, holds, trip cancellation; trips   |
-/// | payments  | database | mobile money and card (E-Billing), cash, callbacks, refunds         |
+/// | payments  | db, mqtt | mobile money and card (E-Billing), cash, callbacks, refunds         |
 let moduleTable: [ModuleDefinition] = [
     BookingModule.definition,
     GatewayModule.definition,

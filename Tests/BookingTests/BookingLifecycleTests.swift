@@ -61,6 +61,21 @@ struct BookingLifecycleTests {
         func expireUnpaid(now: Date, limit: Int) async throws -> Int {
             try await base.expireUnpaid(now: now, limit: limit)
         }
+        func cancelPaid(pnr: String, _ change: StatusChange, refund: BookingRefundDue?, now: Date) async throws
+            -> Bool
+        {
+            try await base.cancelPaid(pnr: pnr, change, refund: refund, now: now)
+        }
+        func completeExchange(_ booking: BookingRecord, tickets: [IssuedTicket], idempotencyUse: Data?,
+                              refund: BookingRefundDue?, now: Date) async throws -> Bool {
+            throw Failure()
+        }
+        func confirmExchange(pnr: String, from: Set<BookingStatus>, _ change: StatusChange,
+                             tickets: [IssuedTicket], old: String, now: Date) async throws -> ExchangeConfirmation {
+            throw Failure()
+        }
+        func paidUnder(pnr: String) async throws -> [String] { try await base.paidUnder(pnr: pnr) }
+        func releaseDone(pnr: String) async throws { try await base.releaseDone(pnr: pnr) }
     }
 
     @Test func whenStoringFailsAfterTheHoldTheHoldIsReleased() async throws {

@@ -64,8 +64,8 @@ struct BookingRouteTests {
             let document = try await call(client, .get, "/openapi.json")
             let paths = try #require(document["paths"] as? [String: Any])
             #expect(Set(paths.keys) == ["/api/v1/offers", "/api/v1/bookings", "/api/v1/bookings/{pnr}",
-                                        "/api/v1/bookings/{pnr}/cancel", "/api/v1/bookings/{pnr}/tickets",
-                                        "/api/v1/tickets/keys", "/api/v1/tickets/verify", "/api/v1/tickets/manifest"])
+                                        "/api/v1/bookings/{pnr}/cancel", "/api/v1/bookings/{pnr}/exchange",
+                                        "/api/v1/bookings/{pnr}/tickets", "/api/v1/tickets/keys", "/api/v1/tickets/verify", "/api/v1/tickets/manifest"])
             let huge = try await call(client, .get,
                                       "/api/v1/offers?from=OWE&to=FCV&date=\(date)&passengers=99999999999999999999999")
             #expect(huge.status == .unprocessableContent)

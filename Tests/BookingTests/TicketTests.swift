@@ -307,6 +307,53 @@ struct TicketTests {
         }
     }
 
+    /// A check made on a train without network is sent later with the instant it was made: the ticket is judged
+    /// valid or not at that instant (its booking's state now), and the journal keeps that instant.
+    @Test func aCheckMadeOfflineIsJudgedAndJournalledAtTheTimeItWasMade() async throws {
+        try await BookingFixture.run { fixture, client in
+            let trip = try await fixture.express()
+            let pnr = try await Self.confirmed(client, fixture, trip: trip)
+            let qrs = try await Self.qrs(client, fixture, pnr: pnr)
+            try await Self.toDayOfTravel(fixture, pnr: pnr)
+            let onBoard = fixture.clock.now()
+            let browserStyle = ISO8601DateFormatter()
+            browserStyle.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            func send(_ qr: String, at: String?) async throws -> JSONAnswer {
+                var body: [String: Any] = ["qr": qr, "tripId": trip]
+                if let at { body["scannedAt"] = at }
+                return try await call(client, .post, "/api/v1/tickets/verify",
+                                      token: try fixture.token("usr_conductor", .conductor), json: body)
+            }
+            // Two days later the phone finds a network: the ticket has expired by now, not when it was checked.
+            fixture.clock.advance(seconds: 40 * 3600)
+            let synced = try await send(qrs[0], at: browserStyle.string(from: onBoard))
+            #expect(synced.status == .ok, "\(synced.text)")
+            #expect(synced["valid"] as? Bool == true && synced["alreadyScanned"] as? Bool == false)
+            let now = try await send(qrs[1], at: nil)
+            #expect(now["valid"] as? Bool == false && now["reason"] as? String == "expired")
+            struct Scan: Decodable { let scanned_at: Date }
+            let journalled = try await fixture.bookingDB.pool.raw("""
+                SELECT scanned_at FROM ticket_scans WHERE result = 'valid' ORDER BY scanned_at
+                """).all(decoding: Scan.self)
+            #expect(journalled.count == 1)
+            #expect(abs((journalled.first?.scanned_at ?? .distantPast).timeIntervalSince(onBoard)) < 1)
+
+            // From the future, older than the offline window, or not an instant: refused, nothing journalled.
+            let scans = try await fixture.count(fixture.bookingDB, "SELECT COUNT(*) AS n FROM ticket_scans")
+            let later = fixture.clock.now().addingTimeInterval(3600)
+            let tooOld = fixture.clock.now().addingTimeInterval(-80 * 3600)
+            for (at, code) in [(browserStyle.string(from: later), "future"),
+                               (ISO8601DateFormatter().string(from: tooOld), "too-old"),
+                               ("hier soir", "invalid"), ("2026-13-45T99:00:00Z", "invalid")] {
+                let answer = try await send(qrs[0], at: at)
+                #expect(answer.status == .unprocessableContent && answer.isProblem, "\(at): \(answer.text)")
+                #expect(answer.errorCodes.first?.hasPrefix("scannedAt:") == true, "\(at): \(answer.errorCodes)")
+                if code != "invalid" { #expect(answer.errorCodes == ["scannedAt:\(code)"]) }
+            }
+            #expect(try await fixture.count(fixture.bookingDB, "SELECT COUNT(*) AS n FROM ticket_scans") == scans)
+        }
+    }
+
     @Test func aConductorVerifiesATicketAndASecondScanIsFlagged() async throws {
         try await BookingFixture.run { fixture, client in
             let trip = try await fixture.express()

@@ -293,3 +293,124 @@ def test_a_paid_booking_has_signed_tickets_a_conductor_device_can_check_offline(
     assert refused.status_code in (200, 422) and refused.json().get("valid") is not True, refused.text[:300]
     # A traveller cannot check tickets.
     assert post(platform, "/api/v1/tickets/verify", customer, {"qr": tickets[0]["qr"]}).status_code == 403
+
+
+def payouts(simulator: str) -> list[dict]:
+    return requests.get(f"{simulator}/_sim/disbursements", timeout=10).json()["disbursements"]
+
+
+def wait_for_payout(simulator: str, reference: str, seconds: float = 20) -> list[dict]:
+    """Polls the simulator until a payout with this reference was made (payments sends refunds every 2 s)."""
+    deadline = time.time() + seconds
+    while True:
+        found = [payout for payout in payouts(simulator) if payout["external_reference"] == reference]
+        if found or time.time() > deadline:
+            return found
+        time.sleep(0.25)
+
+
+def pay(platform, token: str, pnr: str, msisdn: str, method: str = "airtel_money") -> dict:
+    response = post(platform, "/api/v1/payments", token, {"pnr": pnr, "method": method, "msisdn": msisdn})
+    assert response.status_code == 201, response.text[:500]
+    paid = wait_for(platform, token, response.json()["id"], "succeeded")
+    assert paid["status"] == "succeeded" and paid["bookingStatus"] == "confirmed", paid
+    return paid
+
+
+def test_a_cancelled_paid_booking_is_refunded_to_the_payers_wallet(platform, customer, simulator):
+    """Booking writes BookingRefundDue in the cancellation's transaction; payments consumes it and pays the refund
+    back through the aggregator to the number that paid."""
+    booking = book(platform, customer)
+    payment = pay(platform, customer, booking["pnr"], "074 55 66 11")
+    cancelled = post(platform, f"/api/v1/bookings/{booking['pnr']}/cancel", customer, {})
+    assert cancelled.status_code == 200, cancelled.text[:300]
+    refund = cancelled.json()["refundAmount"]
+    assert cancelled.json()["status"] == "refund_pending"
+    # The customer's own cancellation: 10 % kept up to 24 h before departure, 20 % after.
+    assert refund in (booking["total"] - booking["total"] // 10, booking["total"] - booking["total"] // 5), refund
+    found = wait_for_payout(simulator, f"RFD-{booking['pnr']}-{payment['id']}")
+    assert len(found) == 1, payouts(simulator)
+    assert found[0]["payee_msisdn"] == "074556611" and found[0]["amount"] == refund, found
+    recorded = get(platform, f"/api/v1/payments/{payment['id']}", customer).json()["refunds"]
+    assert [(r["amount"], r["reason"]) for r in recorded] == [(refund, "cancellation")], recorded
+
+
+def trip_211_a_week_later(platform) -> int:
+    date = (datetime.date.fromisoformat(next_tuesday()) + datetime.timedelta(days=7)).isoformat()
+    answer = http("GET", platform.base_url + f"/api/v1/trips?from=OWE&to=NDJ&date={date}")
+    assert answer.status_code == 200, answer.text[:300]
+    trips = [trip for trip in answer.json()["trips"] if trip["trainNumber"] == 211]
+    assert trips, answer.json()
+    return trips[0]["id"]
+
+
+def verify_reasons(platform, agent: str, tickets: list[dict]) -> list[str]:
+    answers = [post(platform, "/api/v1/tickets/verify", agent, {"qr": ticket["qr"]}).json() for ticket in tickets]
+    return ["valid" if answer["valid"] else answer["reason"] for answer in answers]
+
+
+def test_an_exchange_to_a_dearer_trip_is_paid_then_the_old_tickets_are_refused(platform, customer, agent):
+    booking = book(platform, customer, passengers=2)
+    pay(platform, customer, booking["pnr"], "074 55 66 22")
+    old_tickets = get(platform, f"/api/v1/bookings/{booking['pnr']}/tickets", customer).json()["tickets"]
+    later = trip_211_a_week_later(platform)
+
+    quote = get(platform, f"/api/v1/bookings/{booking['pnr']}/exchange?tripId={later}&class=first", customer)
+    assert quote.status_code == 200, quote.text[:300]
+    due = quote.json()["amountDue"]
+    assert due == quote.json()["total"] - booking["total"] > 0 and quote.json()["fee"] == 0, quote.json()
+
+    key = str(uuid.uuid4())
+    body = {"tripId": later, "class": "first"}
+    exchanged = post(platform, f"/api/v1/bookings/{booking['pnr']}/exchange", customer, body, key=key)
+    assert exchanged.status_code == 201, exchanged.text[:500]
+    new = exchanged.json()
+    assert new["status"] == "awaiting_payment" and new["amountDue"] == due and new["exchange"]["of"] == booking["pnr"]
+    # The same key and body: the same exchange; another body under that key is refused.
+    assert post(platform, f"/api/v1/bookings/{booking['pnr']}/exchange", customer, body, key=key).json()["pnr"] \
+        == new["pnr"]
+    assert post(platform, f"/api/v1/bookings/{booking['pnr']}/exchange", customer, dict(body, **{"class": "vip"}),
+                key=key).status_code == 422
+    # Until the difference is paid the old booking and its tickets stay good.
+    assert get(platform, f"/api/v1/bookings/{booking['pnr']}", customer).json()["status"] == "confirmed"
+    assert verify_reasons(platform, agent, old_tickets) == ["not-yet-valid", "not-yet-valid"]
+
+    difference = pay(platform, customer, new["pnr"], "066 55 66 22", method="moov_money")
+    assert difference["amount"] == due
+    old = get(platform, f"/api/v1/bookings/{booking['pnr']}", customer).json()
+    assert old["status"] == "exchanged" and old["exchangedTo"] == new["pnr"], old
+    assert verify_reasons(platform, agent, old_tickets) == ["exchanged", "exchanged"]
+    new_tickets = get(platform, f"/api/v1/bookings/{new['pnr']}/tickets", customer).json()["tickets"]
+    assert len(new_tickets) == 2
+    # The new tickets are known and good; the train leaves next week, so a scan today is early.
+    assert verify_reasons(platform, agent, new_tickets) == ["not-yet-valid", "not-yet-valid"]
+    assert get(platform, f"/api/v1/bookings/{booking['pnr']}/tickets", customer).status_code == 409
+
+
+def test_an_exchange_to_a_cheaper_class_completes_at_once_and_pays_the_rest_back(platform, customer, simulator):
+    booking = book(platform, customer, travel_class="first")
+    payment = pay(platform, customer, booking["pnr"], "077 55 66 33")
+    exchanged = post(platform, f"/api/v1/bookings/{booking['pnr']}/exchange", customer,
+                     {"tripId": booking["trip"]["id"], "class": "second"})
+    assert exchanged.status_code == 201, exchanged.text[:500]
+    new = exchanged.json()
+    assert new["status"] == "confirmed" and new["exchange"]["amountDue"] == 0
+    back = new["exchange"]["refund"]
+    assert back == booking["total"] - new["total"] > 0
+    found = wait_for_payout(simulator, f"RFD-{booking['pnr']}-{payment['id']}")
+    assert len(found) == 1 and found[0]["amount"] == back and found[0]["payee_msisdn"] == "077556633", found
+
+
+def test_bad_exchanges_are_refused(platform, customer, agent):
+    booking = book(platform, agent)  # someone else's
+    unpaid = book(platform, customer)
+    later = trip_211_a_week_later(platform)
+    for pnr, body, status in [
+        (booking["pnr"], {"tripId": later}, 404),
+        (unpaid["pnr"], {"tripId": later}, 409),
+        (unpaid["pnr"], {"tripId": "x"}, 422),
+        ("ZZZZZZ", {"tripId": later}, 404),
+    ]:
+        answer = post(platform, f"/api/v1/bookings/{pnr}/exchange", customer, body)
+        assert answer.status_code == status, (pnr, body, answer.text[:300])
+        assert answer.headers["Content-Type"].startswith("application/problem+json")

@@ -202,5 +202,26 @@ enum BookingMigrations {
             ) \(table)
             """,
         ]),
+        // Events booking produces (BookingRefundDue): its outbox, served at /internal/events and relayed to MQTT.
+        EventsMigrations.outbox(service: "booking"),
+        Migration("booking_0006_exchange", [
+            // A booking made by exchanging another: exchange_of (the old PNR), what the old one was worth
+            // (exchange_credit), the fee, and what was left to pay (amount_due: a payment brings this, not the
+            // total). The old booking becomes `exchanged` with exchanged_to, once the new one is paid.
+            """
+            ALTER TABLE bookings ADD COLUMN exchange_of CHAR(6) NULL,
+                ADD COLUMN exchange_credit INT UNSIGNED NULL,
+                ADD COLUMN exchange_fee_percent TINYINT UNSIGNED NULL,
+                ADD COLUMN exchange_fee INT UNSIGNED NULL,
+                ADD COLUMN amount_due INT UNSIGNED NULL,
+                ADD COLUMN exchanged_to CHAR(6) NULL,
+                ADD KEY bookings_exchange_of (exchange_of)
+            """,
+            "ALTER TABLE bookings DROP CONSTRAINT bookings_status",
+            """
+            ALTER TABLE bookings ADD CONSTRAINT bookings_status CHECK (status IN ('awaiting_payment', 'confirmed',
+                'cancelled', 'refund_pending', 'refund_due', 'expired', 'exchanged'))
+            """,
+        ]),
     ]
 }

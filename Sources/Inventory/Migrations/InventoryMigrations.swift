@@ -230,5 +230,10 @@ enum InventoryMigrations {
                 ADD COLUMN cancel_reason VARCHAR(200) NULL
             """,
         ]),
+        // Searches and seat maps count the seat-legs TAKEN on a journey (few on most trains) instead of grouping
+        // every seat-leg of the trip: this index holds only what that needs, taken rows first.
+        Migration("inventory_0007_seat_legs_taken", [
+            "CREATE INDEX seat_legs_taken ON seat_legs (trip_id, hold_id, leg_id, hold_expires_at)",
+        ]),
     ]
 }

@@ -1,11 +1,13 @@
 // Which roles open which area. Identity owns the roles; this is only the shell's view of them.
 import type { Access } from '../ui/AreaGate';
 
-export type Area = 'pro' | 'agent';
+export type Area = 'pro' | 'agent' | 'counter';
 
 export const AREA_ROLES: Record<Area, readonly string[]> = {
   pro: ['b2b_member', 'b2b_admin', 'admin'],
   agent: ['agent', 'conductor', 'operator', 'admin'],
+  /** Counter sales, paid in cash: booking and payments ask for `counter.sell`. */
+  counter: ['agent', 'admin'],
 };
 
 export function hasArea(roles: readonly string[], area: Area): boolean {

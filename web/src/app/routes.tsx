@@ -1,13 +1,13 @@
 // The app's routes: one path, one page. Unknown paths get a "not found" page.
 import type { ReactElement } from 'react';
 import { ProfilePage, SignUpPage, refreshSession, type Session } from '../features/account';
-import { AgentArea } from '../features/agent';
+import { AgentArea, CheckPage, ManifestPage, SalePage } from '../features/agent';
 import { BookingPage, BookingsPage } from '../features/bookings';
 import { HomePage } from '../features/home';
 import { ProArea } from '../features/pro';
 import { BookPage, SeatMapPage, TripSearchPanel, TripsPage } from '../features/trips';
 import { normalizePath } from '../lib/router';
-import { accessTo } from './roles';
+import { accessTo, hasArea } from './roles';
 import { NotFoundPage } from './NotFoundPage';
 
 const retry = () => void refreshSession();
@@ -54,7 +54,19 @@ export function renderRoute(path: string, session: Session): ReactElement {
     case '/pro':
       return <ProArea access={accessTo('pro', session)} onRetry={retry} />;
     case '/agent':
-      return <AgentArea access={accessTo('agent', session)} onRetry={retry} />;
+      return (
+        <AgentArea
+          access={accessTo('agent', session)}
+          canSell={session.status === 'signed-in' && hasArea(session.user.roles, 'counter')}
+          onRetry={retry}
+        />
+      );
+    case '/agent/check':
+      return <CheckPage access={accessTo('agent', session)} onRetry={retry} />;
+    case '/agent/manifest':
+      return <ManifestPage access={accessTo('agent', session)} onRetry={retry} />;
+    case '/agent/sale':
+      return <SalePage access={accessTo('counter', session)} onRetry={retry} />;
     default:
       return <NotFoundPage />;
   }

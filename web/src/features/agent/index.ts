@@ -1,1 +1,6 @@
+// The staff area's public surface: what the shell may use.
+import './agent.css';
 export { AgentArea } from './components/AgentArea';
+export { CheckPage } from './components/CheckPage';
+export { ManifestPage } from './components/ManifestPage';
+export { SalePage } from './components/SalePage';

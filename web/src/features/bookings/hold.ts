@@ -46,6 +46,7 @@ export function statusTone(status: BookingStatus): StatusTone {
       return 'success';
     case 'cancelled':
     case 'refund_pending':
+    case 'exchanged':
       return 'neutral';
     default:
       return 'error';

@@ -1,14 +1,17 @@
 import { useT } from '../../../i18n';
 import { AreaGate, type Access } from '../../../ui/AreaGate';
+import { Link } from '../../../ui/Link';
 import { PageTitle } from '../../../ui/PageTitle';
 
 interface Props {
   access: Access;
+  /** Counter sales need the agent's role (cash is taken at a counter). */
+  canSell: boolean;
   onRetry: () => void;
 }
 
-/** `/agent`: the staff area (counter sales, parcel desk, ticket checks, operations). */
-export function AgentArea({ access, onRetry }: Props) {
+/** `/agent`: the staff area: ticket checks, trip manifests, counter sales. */
+export function AgentArea({ access, canSell, onRetry }: Props) {
   const t = useT();
   return (
     <>
@@ -20,7 +23,29 @@ export function AgentArea({ access, onRetry }: Props) {
         notAllowedText={t('agent.area.notAllowed')}
         onRetry={onRetry}
       >
-        <p>{t('agent.area.comingSoon')}</p>
+        <ul className="cards staff-cards">
+          <li className="card">
+            <h2>
+              <Link to="/agent/check">{t('agent.area.check')}</Link>
+            </h2>
+            <p>{t('agent.area.checkText')}</p>
+          </li>
+          <li className="card">
+            <h2>
+              <Link to="/agent/manifest">{t('agent.area.manifest')}</Link>
+            </h2>
+            <p>{t('agent.area.manifestText')}</p>
+          </li>
+          {canSell ? (
+            <li className="card">
+              <h2>
+                <Link to="/agent/sale">{t('agent.area.sale')}</Link>
+              </h2>
+              <p>{t('agent.area.saleText')}</p>
+            </li>
+          ) : null}
+        </ul>
+        <p className="muted">{t('agent.area.comingSoon')}</p>
       </AreaGate>
     </>
   );

@@ -1,7 +1,14 @@
 // Shapes of booking's and payments' resources (booking's OpenAPI document: `Booking`, `BookingList`; payments':
 // the payment). Times are ISO 8601 with Libreville's offset; amounts are whole francs CFA (XAF).
 
-export type BookingStatus = 'awaiting_payment' | 'confirmed' | 'cancelled' | 'refund_pending' | 'refund_due' | 'expired';
+export type BookingStatus =
+  | 'awaiting_payment'
+  | 'confirmed'
+  | 'cancelled'
+  | 'refund_pending'
+  | 'refund_due'
+  | 'expired'
+  | 'exchanged';
 export const BOOKING_STATUSES: readonly BookingStatus[] = [
   'awaiting_payment',
   'confirmed',
@@ -9,6 +16,7 @@ export const BOOKING_STATUSES: readonly BookingStatus[] = [
   'refund_pending',
   'refund_due',
   'expired',
+  'exchanged',
 ];
 
 export type TravelClass = 'vip' | 'first' | 'second';
@@ -48,11 +56,71 @@ export interface Booking {
   currency: 'XAF';
   /** awaiting_payment: pay before this; expired: when the seats were let go. */
   holdExpiresAt?: string;
-  /** What is owed back (refund_pending, refund_due); 0 when cancelled unpaid. */
+  /** What is owed back (refund_pending, refund_due; exchanged: what the exchange paid back); 0 when cancelled unpaid. */
   refundAmount?: number;
+  /** awaiting_payment, expired: what a payment must bring (the total, or an exchange's difference). */
+  amountDue?: number;
+  /** Made by exchanging another booking: how it was priced. */
+  exchange?: ExchangeTerms;
+  /** exchanged: the booking that replaced this one. */
+  exchangedTo?: string;
   createdAt: string;
   paidAt?: string;
   cancelledAt?: string;
+}
+
+/** How a booking made by an exchange was priced: total − credit + fee is amountDue, or refund when negative. */
+export interface ExchangeTerms {
+  /** The PNR exchanged. */
+  of: string;
+  /** What the old booking was worth. */
+  credit: number;
+  feePercent: number;
+  fee: number;
+  amountDue: number;
+  refund: number;
+}
+
+/** `GET /api/v1/bookings/{pnr}/exchange?tripId=&class=`: what moving the booking there would cost. */
+export interface ExchangeQuote {
+  pnr: string;
+  trip: BookingTrip;
+  from: { code: string; name: string; departure: string };
+  to: { code: string; name: string; arrival: string };
+  class: TravelClass;
+  /** The new fare of the party. */
+  total: number;
+  currency: 'XAF';
+  credit: number;
+  feePercent: number;
+  fee: number;
+  /** total − credit + fee. */
+  difference: number;
+  amountDue: number;
+  refund: number;
+}
+
+export interface NewExchange {
+  tripId: number;
+  class: TravelClass;
+}
+
+/** The parts of inventory's trip search (`GET /api/v1/trips`) an exchange uses. */
+export interface TripChoice {
+  id: number;
+  trainNumber: number;
+  service: string;
+  serviceDate: string;
+  departure: string;
+  arrival: string;
+  classes: Array<{ class: TravelClass; seatsFree: number; available: boolean }>;
+}
+
+export interface TripChoices {
+  date: string;
+  trips: TripChoice[];
+  /** Empty unless `trips` is: the next dates with a train. */
+  nextDates: string[];
 }
 
 export interface BookingSummary {

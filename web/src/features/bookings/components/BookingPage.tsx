@@ -19,7 +19,9 @@ import { getBooking } from '../api/getBooking';
 import type { Booking } from '../api/types';
 import { formatRemaining, isCancellable, secondsLeft, statusTone } from '../hold';
 import { useNow } from '../useNow';
+import { isExchangeable } from '../exchange';
 import { CancelPanel } from './CancelPanel';
+import { ExchangePanel } from './ExchangePanel';
 import { CLASS_NAMES, PASSENGER_TYPES, named } from './labels';
 import { PaymentPanel } from './PaymentPanel';
 import { TicketsPanel } from './TicketsPanel';
@@ -30,6 +32,11 @@ import { forgetTickets, loadTickets } from '../tickets';
  * left to pay, the payment, the journey, the travellers and their seats, the total, and cancelling.
  */
 export function BookingPage({ pnr }: { pnr: string }) {
+  // Another PNR (after an exchange) is another page: nothing of the previous booking's state carries over.
+  return <BookingView key={pnr} pnr={pnr} />;
+}
+
+function BookingView({ pnr }: { pnr: string }) {
   const t = useT();
   const query = useSearch();
   const followPayment = new URLSearchParams(query).get('payment');
@@ -122,6 +129,13 @@ export function BookingPage({ pnr }: { pnr: string }) {
       ) : null}
       {booking.status === 'confirmed' ? <TicketsPanel pnr={booking.pnr} /> : null}
       <BookingDetails booking={booking} />
+      {!paying && isExchangeable(booking, Date.now()) ? (
+        <ExchangePanel
+          booking={booking}
+          onExchanged={(made) => navigate(`/bookings/${encodeURIComponent(made.pnr)}`)}
+          onBookingChanged={() => void reload(true)}
+        />
+      ) : null}
       {!paying && isCancellable(booking, Date.now()) ? (
         <CancelPanel
           booking={booking}
@@ -162,6 +176,14 @@ function StatusPanel({
       body = (
         <>
           {heading(t('bookings.booking.awaitingTitle'))}
+          {booking.exchange ? (
+            <p>
+              {t('bookings.booking.exchangeDue', {
+                pnr: booking.exchange.of,
+                amount: formatMoneyXAF(booking.amountDue ?? booking.exchange.amountDue),
+              })}
+            </p>
+          ) : null}
           {booking.holdExpiresAt ? <HoldCountdown expiresAt={booking.holdExpiresAt} onOver={onHoldOver} /> : null}
         </>
       );
@@ -200,6 +222,22 @@ function StatusPanel({
         <>
           {heading(t('bookings.booking.refundDueTitle'))}
           <p>{t('bookings.booking.refundDueText', { amount })}</p>
+        </>
+      );
+      break;
+    case 'exchanged':
+      body = (
+        <>
+          {heading(t('bookings.booking.exchangedTitle'))}
+          <p>{t('bookings.booking.exchangedText')}</p>
+          {booking.refundAmount ? <p>{t('bookings.booking.refundText', { amount })}</p> : null}
+          {booking.exchangedTo ? (
+            <p>
+              <Link className="button" to={`/bookings/${booking.exchangedTo}`}>
+                {t('bookings.booking.exchangedLink', { pnr: booking.exchangedTo })}
+              </Link>
+            </p>
+          ) : null}
         </>
       );
       break;
@@ -311,6 +349,15 @@ function BookingDetails({ booking }: { booking: Booking }) {
         <p className="booking-total">
           {t('bookings.booking.total')} <strong>{formatMoneyXAF(booking.total)}</strong>
         </p>
+        {booking.exchange ? (
+          <p className="muted">
+            {t('bookings.booking.exchangeOf', {
+              pnr: booking.exchange.of,
+              credit: formatMoneyXAF(booking.exchange.credit),
+              fee: formatMoneyXAF(booking.exchange.fee),
+            })}
+          </p>
+        ) : null}
         <p>
           {t('bookings.booking.contactPhone')} {formatPhoneNational(booking.contactPhone)}
         </p>

@@ -189,7 +189,8 @@ export function PaymentPanel({ booking, followPayment, onWaitingChange, onBookin
     if (problems.field) phoneInput.current?.focus();
   }
 
-  const amount = formatMoneyXAF(booking.total);
+  // An exchange's booking is paid its difference, not its total.
+  const amount = formatMoneyXAF(booking.amountDue ?? booking.total);
 
   if (flow.step === 'waiting') {
     const mobile = flow.method !== 'card';

@@ -9,6 +9,7 @@ export const STATUS_NAMES: Record<BookingStatus, TKey> = {
   refund_pending: 'bookings.status.refundPending',
   refund_due: 'bookings.status.refundDue',
   expired: 'bookings.status.expired',
+  exchanged: 'bookings.status.exchanged',
 };
 
 export const CLASS_NAMES: Record<TravelClass, TKey> = {

@@ -1,0 +1,158 @@
+"""Helpers of the staff screens' browser tests: signing in as a demo account, finding a train whose tickets are
+good right now, selling a ticket through the API, reading and forging a ticket's QR text (base45, RFC 9285)."""
+import random
+import re
+import sys
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from test_booking import demo_password
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "oauth"))
+from oauth_support import http, load_platform  # noqa: E402
+from oauth_support import sign_in as oauth_sign_in  # noqa: E402
+
+CUSTOMER = "client@demo.setrag.ga"
+AGENT = "agent@demo.setrag.ga"
+CONDUCTOR = "controleur@demo.setrag.ga"
+OPERATOR = "operateur@demo.setrag.ga"
+LIBREVILLE = timezone(timedelta(hours=1))  # UTC+1 all year
+PHONE = {"width": 360, "height": 740}
+BASE45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+
+
+def sign_in(page, username: str, return_to: str) -> None:
+    """Through the gateway's server-rendered sign-in form, back to `return_to`. The gateway allows a burst of 20
+    sign-in requests per address, then 10 a minute: when a run of tests meets that limit (429), wait and sign in
+    again."""
+    done = re.compile(re.escape(return_to) + r"$")
+    for attempt in range(8):
+        page.goto(f"/auth/login?returnTo={return_to.replace('/', '%2F')}")
+        if "too-many-requests" not in page.content():
+            page.get_by_label("Adresse e-mail ou numéro de téléphone", exact=True).fill(username)
+            page.get_by_label("Mot de passe", exact=True).fill(demo_password())
+            page.get_by_role("button", name="Se connecter", exact=True).click()
+            try:
+                expect(page).to_have_url(done)
+                return
+            except AssertionError:
+                if "too-many-requests" not in page.content() or attempt == 7:
+                    raise
+        page.wait_for_timeout(7_000)
+    expect(page).to_have_url(done)
+
+
+def signed_in_state(browser, base_url: str, username: str) -> dict:
+    """A demo account's signed-in browser state (its session cookie), to open as many pages as a test needs."""
+    context = browser.new_context(base_url=base_url, locale="en-US")
+    try:
+        page = context.new_page()
+        sign_in(page, username, "/profile")
+        return context.storage_state()
+    finally:
+        context.close()
+
+
+def now_local() -> datetime:
+    return datetime.now(LIBREVILLE)
+
+
+def ticket_valid_from(service_date: str) -> datetime:
+    """Booking takes a ticket from 6 hours before its service date begins (Libreville time)."""
+    day = date.fromisoformat(service_date)
+    return datetime(day.year, day.month, day.day, tzinfo=LIBREVILLE) - timedelta(hours=6)
+
+
+def train_valid_now(request, origin: str = "OWE", destination: str = "FCV") -> dict:
+    """A train from `origin` to `destination` whose tickets a conductor accepts now: `{"date", "trip"}`. Tickets are
+    good from 18:00 the day before their train, and the weekly timetable leaves whole days without such a train
+    (Monday and Wednesday daytime, for instance), so operations add an extra train leaving in two hours, with the
+    stops of the timetable's Express that way (`POST /api/v1/trips`, as the demo operator): the same test at any
+    hour of any day."""
+    departs = now_local() + timedelta(hours=2)
+    pattern = 211 if origin == "OWE" else 412
+    platform = load_platform()
+    token = oauth_sign_in(platform, OPERATOR).token["access_token"]
+    rng = random.Random()
+    for _ in range(50):
+        number = rng.randint(9000, 9999)
+        answer = http("POST", platform.base_url + "/api/v1/trips", headers={"Authorization": f"Bearer {token}"},
+                      json={"pattern": pattern, "date": departs.date().isoformat(), "trainNumber": number,
+                            "departure": departs.strftime("%H:%M")})
+        if answer.status_code == 409:  # that number runs that day already: another one
+            continue
+        assert answer.status_code == 201, f"extra train: {answer.status_code} {answer.text[:300]}"
+        extra = answer.json()
+        day = extra["serviceDate"]
+        found = request.get(f"/api/v1/trips?from={origin}&to={destination}&date={day}&passengers=1")
+        assert found.ok, found.status
+        trip = next(trip for trip in found.json()["trips"] if trip["id"] == extra["tripId"])
+        assert ticket_valid_from(trip["serviceDate"]) <= now_local() < datetime.fromisoformat(trip["departure"])
+        return {"date": day, "trip": trip}
+    raise AssertionError("no free number for an extra train")
+
+
+def next_train_date(request, origin: str = "OWE", destination: str = "FCV") -> str:
+    """The next date (from tomorrow) with a train from `origin` to `destination`."""
+    tomorrow = (now_local().date() + timedelta(days=1)).isoformat()
+    answer = request.get(f"/api/v1/trips?from={origin}&to={destination}&date={tomorrow}&passengers=1")
+    assert answer.ok, answer.status
+    body = answer.json()
+    return tomorrow if body["trips"] else body["nextDates"][0]
+
+
+def sell_by_api(page, trip_id: int, origin: str, destination: str, names: list[tuple[str, str]]) -> dict:
+    """From a page signed in as the counter agent: a booking paid in cash, through the API (setup, not under
+    test); returns the tickets (`GET /api/v1/bookings/{pnr}/tickets`)."""
+    return page.evaluate(
+        """async ([tripId, from, to, names, keys]) => {
+            const csrf = decodeURIComponent(document.cookie.split('; ').find((c) => c.startsWith('setrag_csrf='))
+              .split('=')[1]);
+            const post = async (path, body, key) => {
+              const r = await fetch(path, {method: 'POST', body: JSON.stringify(body), headers: {
+                'Content-Type': 'application/json', 'X-CSRF-Token': csrf, 'Idempotency-Key': key}});
+              if (r.status !== 201) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+              return r.json();
+            };
+            const booking = await post('/api/v1/bookings', {tripId, from, to, class: 'second', contactPhone: '077123456',
+              passengers: names.map(([name, idNumber]) => ({type: 'adult', name, idNumber}))}, keys[0]);
+            await post('/api/v1/payments', {pnr: booking.pnr, method: 'cash'}, keys[1]);
+            const tickets = await fetch(`/api/v1/bookings/${booking.pnr}/tickets`);
+            return tickets.json();
+        }""",
+        [trip_id, origin, destination, [list(n) for n in names], [str(uuid.uuid4()), str(uuid.uuid4())]],
+    )
+
+
+def base45_decode(text: str) -> bytes:
+    out = bytearray()
+    for i in range(0, len(text), 3):
+        chunk = text[i:i + 3]
+        n = sum(BASE45.index(c) * 45 ** k for k, c in enumerate(chunk))
+        out += n.to_bytes(2 if len(chunk) == 3 else 1, "big")
+    return bytes(out)
+
+
+def base45_encode(data: bytes) -> str:
+    out = []
+    for i in range(0, len(data) - 1, 2):
+        n = data[i] * 256 + data[i + 1]
+        out += [BASE45[n % 45], BASE45[n // 45 % 45], BASE45[n // 2025]]
+    if len(data) % 2:
+        out += [BASE45[data[-1] % 45], BASE45[data[-1] // 45]]
+    return "".join(out)
+
+
+def forged_seat(qr: str) -> str:
+    """The same ticket with another seat number (byte 24 of the signed record): what a forger would try."""
+    data = bytearray(base45_decode(qr))
+    assert len(data) == 103 and base45_encode(bytes(data)) == qr
+    data[24] = data[24] % 200 + 1 if data[24] != 0 else 7
+    return base45_encode(bytes(data))
+
+
+def no_horizontal_scroll(page, width: int = PHONE["width"]) -> None:
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= width
