@@ -3,7 +3,7 @@ import PackageDescription
 
 /// The services: each is one library target `Sources/<Name>` with tests in `Tests/<Name>Tests`.
 /// Adding a service: add its name here, create its folder, add a row to `Sources/setrag/Modules.swift`.
-let services = ["Booking", "Gateway", "Identity", "Inventory", "Payments"]
+let services = ["Booking", "Gateway", "Identity", "Inventory", "Payments", "Tracking"]
 
 let settings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -46,6 +46,7 @@ func service(_ name: String) -> [Target] {
         "Identity": [product("HummingbirdBcrypt", "hummingbird-auth")],
         "Payments": [product("Crypto", "swift-crypto")],
         "Booking": [product("Crypto", "swift-crypto")],
+        "Tracking": [product("Crypto", "swift-crypto"), product("Metrics", "swift-metrics")],
         "Gateway": [
             product("HummingbirdWebSocket", "hummingbird-websocket"), product("NIOHTTP1", "swift-nio"),
             product("NIOHTTPTypes", "swift-nio-extras"), product("NIOHTTPTypesHTTP1", "swift-nio-extras"),
@@ -53,7 +54,11 @@ func service(_ name: String) -> [Target] {
     ]
     // Booking's tests run a real inventory on a loopback port (the service itself only calls it over HTTP).
     // Payments' adapter is tested against the aggregator's simulator (its wire format, its callbacks).
-    let testExtra: [String: [Target.Dependency]] = ["Booking": ["Inventory"], "Payments": ["PaymentsSimulator"]]
+    // Tracking's tests read trips and the line from a real inventory too, and read its counters from a registry.
+    let testExtra: [String: [Target.Dependency]] = [
+        "Booking": ["Inventory"], "Payments": ["PaymentsSimulator"],
+        "Tracking": ["Inventory", product("Prometheus", "swift-prometheus")],
+    ]
     return [
         .target(
             name: name, dependencies: ["SetragKernel", "SetragEvents"] + (extra[name] ?? []), swiftSettings: settings

@@ -272,10 +272,10 @@ public struct BookingService: Sendable {
                 try await paidExchange(booking, of: exchange.of, change: change, tickets: issued, now: now)
             } else if try await !store.confirm(pnr: pnr, from: [.awaitingPayment, .expired], change, tickets: issued,
                                         now: now) {
-                // Cancelled while inventory was selling the seats: put them back, and owe the money.
-                await releaseQuietly(booking.holdID, pnr: pnr)
-                let refund = StatusChange(to: .refundDue, refundAmount: booking.amountDue, paidAt: now)
-                _ = try await store.transition(pnr: pnr, from: [.cancelled], refund, now: now)
+                // No longer waiting for its payment. Either another report of the same payment confirmed it meanwhile
+                // (the provider's callback and payments' reconciler can both tell us): the seats are sold, keep them.
+                // Or it was cancelled while inventory was selling the seats: put them back, and owe the money.
+                try await releaseIfCancelled(pnr, hold: booking.holdID, amount: booking.amountDue, now: now)
             }
         }
         return try await store.booking(pnr: pnr) ?? booking
@@ -291,9 +291,7 @@ public struct BookingService: Sendable {
         case .confirmed:
             if let retired = try await store.booking(pnr: old) { await releaseRetired(retired) }
         case .notPending:
-            await releaseQuietly(booking.holdID, pnr: booking.pnr)
-            let refund = StatusChange(to: .refundDue, refundAmount: booking.amountDue, paidAt: now)
-            _ = try await store.transition(pnr: booking.pnr, from: [.cancelled], refund, now: now)
+            try await releaseIfCancelled(booking.pnr, hold: booking.holdID, amount: booking.amountDue, now: now)
         case .oldBookingChanged:
             await releaseQuietly(booking.holdID, pnr: booking.pnr)
             let refund = StatusChange(to: .refundDue, refundAmount: booking.amountDue, paidAt: now)
@@ -301,6 +299,17 @@ public struct BookingService: Sendable {
                                            now: now)
             logger.warning("exchange paid after its booking changed; the difference is owed back",
                            metadata: ["pnr": "\(booking.pnr)", "old": "\(old)"])
+        }
+    }
+
+    /// After a confirmation found the booking no longer waiting for its payment: when it was cancelled meanwhile, its
+    /// seats go back and the payment is owed back; when it is confirmed (the same payment reported twice at once),
+    /// nothing is touched — releasing the seats of a confirmed booking would sell them twice.
+    func releaseIfCancelled(_ pnr: String, hold: Int, amount: Int, now: Date) async throws {
+        guard let current = try await store.booking(pnr: pnr), current.status == .cancelled else { return }
+        let refund = StatusChange(to: .refundDue, refundAmount: amount, paidAt: now)
+        if try await store.transition(pnr: pnr, from: [.cancelled], refund, now: now) {
+            await releaseQuietly(hold, pnr: pnr)
         }
     }
 

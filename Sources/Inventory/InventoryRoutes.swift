@@ -57,6 +57,7 @@ struct InventoryRoutes: Sendable {
         }
         registerOperations(on: router)
         registerHolds(on: router)
+        registerInternalTrips(on: router)
         router.get("/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(string: InventoryOpenAPI.document)))

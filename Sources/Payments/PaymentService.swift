@@ -201,11 +201,21 @@ public struct PaymentService: Sendable {
             refund.status = "unknown"
             return refund
         }
-        let status = payout.state == .processing ? "pending" : payout.state.rawValue
+        let status = Self.refundStatus(payout.state)
         try await store.updateRefund(refund.id, status: status, providerID: payout.disbursementID, now: now)
         refund.status = status
         refund.providerID = payout.disbursementID
         return refund
+    }
+
+    /// A refund's status from its payout's: a payout the wallet refused (closed account, limit reached) leaves the
+    /// money owed, so the refund becomes `manual` — paid at a counter — never a silent `failed`.
+    static func refundStatus(_ state: EDisbursement.State) -> String {
+        switch state {
+        case .processing: "pending"
+        case .succeeded: "succeeded"
+        case .failed: "manual"
+        }
     }
 
     /// A verified callback, applied once.
@@ -226,7 +236,7 @@ public struct PaymentService: Sendable {
         case .disbursement(let id, let reference, let state, _):
             guard try await store.firstCallback(providerID: id, state: state.rawValue, now: now),
                   let refund = try await store.refund(reference: reference), state != .processing else { return }
-            try await store.updateRefund(refund.id, status: state.rawValue, providerID: id, now: now)
+            try await store.updateRefund(refund.id, status: Self.refundStatus(state), providerID: id, now: now)
         }
     }
 
@@ -252,15 +262,15 @@ public struct PaymentService: Sendable {
             }
             try await settle(payment, bill: bill.state, now: now)
         }
-        for payment in try await store.succeededWithoutBooking(limit: 100) {
+        for payment in try await store.succeededWithoutBooking(quietFor: quietFor, now: now, limit: 100) {
             _ = try await afterSuccess(payment, now: now)
         }
         for refund in try await store.openRefunds(quietFor: quietFor, now: now, limit: 100) {
             guard let payment = try await store.payment(id: refund.paymentID) else { continue }
             if let providerID = refund.providerID {
                 if let payout = try? await provider.disbursement(id: providerID), payout.state != .processing {
-                    try await store.updateRefund(refund.id, status: payout.state.rawValue, providerID: providerID,
-                                                 now: now)
+                    try await store.updateRefund(refund.id, status: Self.refundStatus(payout.state),
+                                                 providerID: providerID, now: now)
                 }
             } else {
                 _ = try await self.refund(payment, amount: refund.amount, reason: refund.reason,

@@ -182,10 +182,13 @@ public struct PaymentStore: Sendable {
             """).all(decoding: Row.self).map(\.record)
     }
 
-    /// Succeeded payments booking has not been told of (it could not be reached at the time).
-    public func succeededWithoutBooking(limit: Int) async throws -> [PaymentRecord] {
+    /// Succeeded payments booking has not been told of (it could not be reached at the time), quiet for `quietFor`
+    /// seconds: one that just succeeded is being reported by the path that settled it.
+    public func succeededWithoutBooking(quietFor: TimeInterval, now: Date, limit: Int) async throws -> [PaymentRecord] {
         try await db.raw("""
-            \(Self.columns) WHERE status = 'succeeded' AND booking_status IS NULL ORDER BY id LIMIT \(literal: limit)
+            \(Self.columns) WHERE status = 'succeeded' AND booking_status IS NULL
+                AND updated_at <= \(bind: now.addingTimeInterval(-quietFor))
+            ORDER BY id LIMIT \(literal: limit)
             """).all(decoding: Row.self).map(\.record)
     }
 

@@ -220,7 +220,8 @@ struct PaymentJSON: Encodable, Sendable {
         let reference: String
         let amount: Int
         let reason: String
-        /// pending, succeeded, failed, unknown (being reconciled), or manual (at the counter, or by the card acquirer).
+        /// pending, succeeded, unknown (being reconciled), or manual (owed and paid by hand: cash at a counter, cards,
+        /// or a payout the wallet refused).
         let status: String
     }
 

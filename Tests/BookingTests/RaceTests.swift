@@ -123,6 +123,34 @@ struct RaceTests {
         }
     }
 
+    /// The provider's callback and payments' reconciler can report one payment at the same moment: the booking is
+    /// confirmed once and its seats stay sold (a second report must never put them back on sale).
+    @Test func onePaymentReportedManyTimesAtOnceKeepsItsSeatsSold() async throws {
+        try await BookingFixture.run { fixture, client in
+            let trip = try await fixture.express()
+            let made = try await call(client, .post, "/api/v1/bookings", token: try fixture.token("usr_twice", .customer),
+                                      key: "paid-twice", json: bookingBody(trip: trip))
+            #expect(made.status == .created)
+            let pnr = try #require(made["pnr"] as? String)
+            let answers = try await withThrowingTaskGroup(of: JSONAnswer.self) { group in
+                for _ in 0..<8 {
+                    group.addTask { try await call(client, .post, "/internal/bookings/\(pnr)/paid") }
+                }
+                return try await group.reduce(into: [JSONAnswer]()) { $0.append($1) }
+            }
+            #expect(answers.allSatisfy { $0.status == .ok && $0["status"] as? String == "confirmed" },
+                    "\(answers.map { "\($0.status) \($0.text)" })")
+            let hold = try #require(try await fixture.bookingDB.pool.raw("SELECT pnr, hold_id FROM bookings WHERE pnr = \(bind: pnr)")
+                .first(decoding: BookingHold.self))
+            #expect(try await fixture.hold(hold.hold_id)?.status == "confirmed")
+            let sold = try await fixture.count(fixture.inventoryDB, """
+                SELECT COUNT(*) AS n FROM seat_legs WHERE hold_id = \(hold.hold_id) AND hold_expires_at IS NULL
+                """)
+            #expect(sold == 2 * 23, "two travellers' seats on all 23 legs stay sold to the booking")
+            #expect(try await fixture.count(fixture.bookingDB, "SELECT COUNT(*) AS n FROM tickets") == 2)
+        }
+    }
+
     @Test func fiftyIdenticalCreatesWithOneKeyMakeOneBooking() async throws {
         try await BookingFixture.run { fixture, client in
             let trip = try await fixture.express()

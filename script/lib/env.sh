@@ -21,7 +21,7 @@ SECRETS
   # Each service with a database connects with its own account (created by `setrag migrate`); a secrets file
   # written before a service existed gets that service's password added.
   local service var
-  for service in identity inventory booking payments; do
+  for service in identity inventory booking payments tracking; do
     var="SETRAG_$(echo "$service" | tr '[:lower:]' '[:upper:]')_DB_PASSWORD"
     if ! grep -q "^$var=" "$dir/secrets.env"; then
       (umask 077; echo "$var=$(_random_b64 24 | tr '+/' '-_')" >>"$dir/secrets.env")

@@ -335,6 +335,26 @@ def test_a_cancelled_paid_booking_is_refunded_to_the_payers_wallet(platform, cus
     assert [(r["amount"], r["reason"]) for r in recorded] == [(refund, "cancellation")], recorded
 
 
+def test_a_refund_the_wallet_refuses_stays_owed_for_the_counter(platform, customer, simulator):
+    """The payer's wallet refuses the payout (closed account, limit reached): the money is still owed, so the refund is
+    `manual` (paid at a counter), never a silent failure."""
+    number = f"0778{uuid.uuid4().int % 100000:05d}"  # a number of its own: its scenario stays "decline" afterwards
+    booking = book(platform, customer)
+    payment = pay(platform, customer, booking["pnr"], number)
+    scenario(simulator, number, "decline")
+    cancelled = post(platform, f"/api/v1/bookings/{booking['pnr']}/cancel", customer, {})
+    assert cancelled.status_code == 200, cancelled.text[:300]
+    refund = cancelled.json()["refundAmount"]
+    assert len(wait_for_payout(simulator, f"RFD-{booking['pnr']}-{payment['id']}")) == 1
+    deadline = time.time() + 20
+    while True:
+        recorded = get(platform, f"/api/v1/payments/{payment['id']}", customer).json()["refunds"]
+        if [r["status"] for r in recorded] == ["manual"] or time.time() > deadline:
+            break
+        time.sleep(0.25)
+    assert [(r["amount"], r["status"]) for r in recorded] == [(refund, "manual")], recorded
+
+
 def trip_211_a_week_later(platform) -> int:
     date = (datetime.date.fromisoformat(next_tuesday()) + datetime.timedelta(days=7)).isoformat()
     answer = http("GET", platform.base_url + f"/api/v1/trips?from=OWE&to=NDJ&date={date}")

@@ -1,0 +1,91 @@
+import SetragKernel
+
+/// The tracking database's schema, in order. Names are stable: never rename or edit one that has shipped.
+/// SQL that MySQL 8.4 and MariaDB 10.11 both accept; instants are UTC `DATETIME`s.
+enum TrackingMigrations {
+    static let table = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
+
+    static let all: [Migration] = [
+        Migration("tracking_0001_devices_runs", [
+            // key_hash: SHA-256 of the device key (the key is shown once). trip_id: the run it travels with now.
+            """
+            CREATE TABLE devices (
+                id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                name VARCHAR(80) NOT NULL,
+                kind VARCHAR(16) NOT NULL,
+                key_hash BINARY(32) NOT NULL,
+                trip_id INT UNSIGNED NULL,
+                assigned_at DATETIME(3) NULL,
+                created_at DATETIME(3) NOT NULL,
+                created_by VARCHAR(64) NOT NULL,
+                KEY devices_trip (trip_id)
+            ) \(table)
+            """,
+            // A run is one of inventory's dated trips (same id), as inventory described it at the last assignment.
+            """
+            CREATE TABLE runs (
+                trip_id INT UNSIGNED NOT NULL PRIMARY KEY,
+                train_number SMALLINT UNSIGNED NOT NULL,
+                service_date DATE NOT NULL,
+                service VARCHAR(16) NOT NULL,
+                origin CHAR(3) NOT NULL,
+                destination CHAR(3) NOT NULL,
+                departure_at DATETIME NULL,
+                arrival_at DATETIME NULL,
+                status VARCHAR(16) NOT NULL,
+                updated_at DATETIME(3) NOT NULL
+            ) \(table)
+            """,
+        ]),
+        Migration("tracking_0002_positions", [
+            // Partitioned by UTC day (days since 1970-01-01): a background job adds a partition per day ahead
+            // (splitting p_future, the catch-all) and drops those past tracking.retention_days. Every unique key
+            // holds the partitioning column, as MySQL requires: a fix sent again (same device and time, or same
+            // device and seq within its day) is skipped by INSERT IGNORE. trip_id 0: no run assigned.
+            """
+            CREATE TABLE positions (
+                device_id INT UNSIGNED NOT NULL,
+                day SMALLINT UNSIGNED NOT NULL,
+                ts DATETIME(3) NOT NULL,
+                seq BIGINT UNSIGNED NULL,
+                trip_id INT UNSIGNED NOT NULL,
+                lat DECIMAL(9,6) NOT NULL,
+                lon DECIMAL(9,6) NOT NULL,
+                speed_kmh DECIMAL(6,1) NULL,
+                heading DECIMAL(4,1) NULL,
+                accuracy_m DECIMAL(8,1) NULL,
+                altitude_m DECIMAL(6,1) NULL,
+                pk_km DECIMAL(7,3) NULL,
+                off_line_m INT UNSIGNED NULL,
+                received_at DATETIME(3) NOT NULL,
+                PRIMARY KEY (device_id, ts, day),
+                UNIQUE KEY positions_seq (device_id, seq, day),
+                KEY positions_trip (trip_id, ts)
+            ) \(table)
+            PARTITION BY RANGE (day) (PARTITION p_future VALUES LESS THAN MAXVALUE)
+            """,
+            // The newest fix of each device and run (only ever replaced by a newer one).
+            """
+            CREATE TABLE latest_positions (
+                device_id INT UNSIGNED NOT NULL,
+                trip_id INT UNSIGNED NOT NULL,
+                ts DATETIME(3) NOT NULL,
+                lat DECIMAL(9,6) NOT NULL,
+                lon DECIMAL(9,6) NOT NULL,
+                speed_kmh DECIMAL(6,1) NULL,
+                heading DECIMAL(4,1) NULL,
+                accuracy_m DECIMAL(8,1) NULL,
+                pk_km DECIMAL(7,3) NULL,
+                off_line_m INT UNSIGNED NULL,
+                leg_from CHAR(3) NULL,
+                leg_to CHAR(3) NULL,
+                station CHAR(3) NULL,
+                motion VARCHAR(8) NOT NULL,
+                received_at DATETIME(3) NOT NULL,
+                PRIMARY KEY (device_id, trip_id),
+                KEY latest_positions_trip (trip_id, ts)
+            ) \(table)
+            """,
+        ]),
+    ]
+}

@@ -1,0 +1,163 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SetragKernel
+import SetragMQTT
+
+/// A device's message on `setrag/telemetry/<deviceId>`: `{"key": "<device key>", "fixes": [...]}` (the fixes
+/// as in `POST /api/v1/positions`, 1 to 1,000). The key may come as the MQTT 5 user property `key` instead.
+struct TelemetryMessage: Decodable {
+    static let fields: Set<String> = ["key", "fixes"]
+    let key: String?
+    let fixes: [FixJSON]
+
+    enum CodingKeys: String, CodingKey { case key, fixes }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: FixJSON.Key.self)
+        if let unknown = container.allKeys.first(where: { !Self.fields.contains($0.stringValue) }) {
+            throw DecodingError.dataCorrupted(.init(codingPath: [unknown], debugDescription: "unknown field"))
+        }
+        key = try container.decodeIfPresent(String.self, forKey: .init(stringValue: "key"))
+        fixes = try container.decode([FixJSON].self, forKey: .init(stringValue: "fixes"))
+    }
+
+    static let topicPrefix = "setrag/telemetry/"
+
+    /// The device id of a telemetry topic.
+    static func deviceID(topic: String) -> String? {
+        guard topic.hasPrefix(topicPrefix) else { return nil }
+        let id = topic.dropFirst(topicPrefix.count)
+        return id.isEmpty || id.contains("/") ? nil : String(id)
+    }
+}
+
+/// Fixes over MQTT: a shared subscription (`$share/tracking/setrag/telemetry/+`, so tracking processes split the
+/// devices' messages), each message checked as an HTTP batch is (device key, plausibility: a message with an
+/// implausible fix is dropped whole and counted), then gathered and stored in batches: at most every
+/// `flushInterval`, or as soon as `maxFixes` are waiting, one insert per device.
+///
+/// The client acknowledges a message (QoS 1) when it arrives; fixes waiting for the next flush are lost if the
+/// process dies meanwhile (telemetry, not business events: the next fixes replace them).
+public struct TelemetryConsumer: Service {
+    public static let filter = "$share/tracking/setrag/telemetry/+"
+
+    let broker: MQTTClient
+    let devices: DeviceDirectory
+    let ingest: PositionIngest
+    let flushInterval: Duration
+    let maxFixes: Int
+    let logger: Logger
+    let now: @Sendable () -> Date
+    let pending = PendingFixes()
+
+    public init(broker: MQTTClient, devices: DeviceDirectory, ingest: PositionIngest, flushInterval: Duration,
+                maxFixes: Int = 1000, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.broker = broker
+        self.devices = devices
+        self.ingest = ingest
+        self.flushInterval = flushInterval
+        self.maxFixes = maxFixes
+        self.logger = logger
+        self.now = now
+    }
+
+    public func run() async throws {
+        try await consume(try await subscribe())
+    }
+
+    /// The shared subscription (messages published from now on reach this consumer or another of the group).
+    public func subscribe() async throws -> MQTTSubscription {
+        try await broker.subscribe(Self.filter, qos: .atLeastOnce)
+    }
+
+    /// Reads the subscription until graceful shutdown or cancellation, then stores what is waiting.
+    public func consume(_ subscription: MQTTSubscription) async throws {
+        try? await cancelWhenGracefulShutdown {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await message in subscription {
+                        if let (device, fixes) = await accept(message),
+                           await pending.add(fixes, of: device) >= maxFixes {
+                            await flush()
+                        }
+                    }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: flushInterval)
+                        await flush()
+                    }
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        }
+        subscription.cancel()
+        await flush()
+    }
+
+    /// The message's device and fixes, or nil (counted and logged) when it cannot be used.
+    func accept(_ message: MQTTMessage) async -> (DeviceRecord, [Fix])? {
+        let counters = ingest.counters
+        guard let id = TelemetryMessage.deviceID(topic: message.topic),
+              let decoded = try? JSONDecoder().decode(TelemetryMessage.self, from: Data(message.payload)),
+              (1...PositionBatch.maxFixes).contains(decoded.fixes.count) else {
+            counters.refused[.malformed]?.increment()
+            logger.info("telemetry message refused", metadata: ["topic": "\(message.topic)", "reason": "malformed"])
+            return nil
+        }
+        let device: DeviceRecord
+        do {
+            guard let key = decoded.key ?? message.userProperty("key") else { throw TrackingError.deviceUnauthorized }
+            device = try await devices.authenticate(id: id, key: key)
+        } catch {
+            counters.refused[.unauthorized]?.increment()
+            logger.info("telemetry message refused", metadata: ["topic": "\(message.topic)", "reason": "unauthorized"])
+            return nil
+        }
+        let fixes = decoded.fixes.map(\.fix)
+        do {
+            try ingest.check(fixes, source: .mqtt, now: now())
+        } catch {
+            logger.info("telemetry message refused", metadata: ["topic": "\(message.topic)", "reason": "\(error)"])
+            return nil
+        }
+        return (device, fixes)
+    }
+
+    /// Stores what is waiting: one insert per device.
+    func flush() async {
+        for (device, fixes) in await pending.take() {
+            do {
+                _ = try await ingest.save(fixes, device: device, source: .mqtt, now: now())
+            } catch {
+                logger.warning("telemetry fixes not stored", metadata: [
+                    "device_id": "\(device.id)", "fixes": "\(fixes.count)", "error": "\(error)",
+                ])
+            }
+        }
+    }
+}
+
+/// Fixes received and checked, waiting to be stored, by device.
+actor PendingFixes {
+    var byDevice: [Int: (device: DeviceRecord, fixes: [Fix])] = [:]
+    var count = 0
+
+    /// Adds; returns how many fixes are waiting now.
+    func add(_ fixes: [Fix], of device: DeviceRecord) -> Int {
+        byDevice[device.id, default: (device, [])].fixes += fixes
+        byDevice[device.id]?.device = device
+        count += fixes.count
+        return count
+    }
+
+    func take() -> [(DeviceRecord, [Fix])] {
+        defer {
+            byDevice = [:]
+            count = 0
+        }
+        return byDevice.values.sorted { $0.device.id < $1.device.id }.map { ($0.device, $0.fixes) }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import ServiceLifecycle
+import SetragKernel
+import SetragMQTT
+import SetragMySQL
+
+/// The tracking service: GPS devices, their fixes (HTTP batches and the OsmAnd protocol), each fix's place on the
+/// line (PK), and the latest position of every train run.
+///
+/// Settings (read by `serve`): `tracking.retention_days` (days of positions kept; older day partitions are
+/// dropped and older fixes refused, default 90), `tracking.partition_days_ahead` (day partitions made ahead,
+/// default 7), `tracking.partition_check_minutes` (how often partitions are checked, default 60),
+/// `tracking.active_minutes` (a run is live while its latest fix is at most this old, default 30),
+/// `tracking.mqtt_flush_ms` (how long fixes received over MQTT wait to be stored together, default 500),
+/// `inventory.url` (where the line, stations and trips are read).
+///
+/// Devices send fixes over HTTP (`POST /api/v1/positions`, `/osmand`) or MQTT (`setrag/telemetry/<deviceId>`,
+/// read through the shared subscription `$share/tracking/setrag/telemetry/+`).
+///
+/// Reads from inventory over HTTP only: `GET /api/v1/stations` (stations and polyline, kept an hour) and
+/// `GET /internal/trips/{id}` (a trip, when a device is assigned to it).
+public enum TrackingModule {
+    public static let definition = ModuleDefinition(
+        name: "tracking", needs: [.database, .broker], migrations: TrackingMigrations.all
+    ) { settings in
+        let options = Options(settings)
+        return { context in try await start(context, options: options) }
+    }
+
+    public struct Options: Sendable {
+        public var retentionDays: Int
+        public var partitionDaysAhead: Int
+        public var partitionCheckMinutes: Int
+        public var activeMinutes: Int
+        public var mqttFlushMilliseconds: Int
+
+        public init(_ settings: Settings) {
+            retentionDays = settings.int("tracking.retention_days", default: 90, range: 1...3650)
+            partitionDaysAhead = settings.int("tracking.partition_days_ahead", default: 7, range: 1...60)
+            partitionCheckMinutes = settings.int("tracking.partition_check_minutes", default: 60, range: 1...1440)
+            activeMinutes = settings.int("tracking.active_minutes", default: 30, range: 1...1440)
+            mqttFlushMilliseconds = settings.int("tracking.mqtt_flush_ms", default: 500, range: 10...60_000)
+        }
+    }
+
+    /// Everything tracking is made of, assembled once; the same function the tests call.
+    public struct Parts: Sendable {
+        public let database: any MySQLDatabase
+        public let store: any TrackingStore
+        public let devices: DeviceDirectory
+        public let inventory: any InventoryLink
+        public let live: LiveState
+        public let ingest: PositionIngest
+        public let options: Options
+    }
+
+    public static func parts(database: any MySQLDatabase, inventory: any InventoryLink, options: Options,
+                             metrics: any MetricsFactory = MetricsSystem.factory) -> Parts {
+        let store = MySQLTrackingStore(database: database)
+        let live = LiveState()
+        let ingest = PositionIngest(store: store, geometry: LineGeometrySource(link: inventory),
+                                    rules: FixRules(retentionDays: options.retentionDays), live: live,
+                                    counters: IngestCounters(factory: metrics))
+        return Parts(database: database, store: store, devices: DeviceDirectory(store: store), inventory: inventory,
+                     live: live, ingest: ingest, options: options)
+    }
+
+    public static func buildRouter(parts: Parts, context: ModuleContext,
+                                   now: @escaping @Sendable () -> Date = { Date() }) -> Router<AppContext> {
+        let router = ServiceHTTP.router(context)
+        TrackingRoutes(store: parts.store, devices: parts.devices, ingest: parts.ingest, inventory: parts.inventory,
+                       activeWindow: Double(parts.options.activeMinutes) * 60, now: now).register(on: router)
+        return router
+    }
+
+    public static func maintainer(parts: Parts, logger: Logger) -> PartitionMaintainer {
+        PartitionMaintainer(store: parts.store, daysAhead: parts.options.partitionDaysAhead,
+                            retentionDays: parts.options.retentionDays,
+                            interval: .seconds(parts.options.partitionCheckMinutes * 60), logger: logger)
+    }
+
+    public static func telemetryConsumer(parts: Parts, broker: MQTTClient, logger: Logger,
+                                         now: @escaping @Sendable () -> Date = { Date() }) -> TelemetryConsumer {
+        TelemetryConsumer(broker: broker, devices: parts.devices, ingest: parts.ingest,
+                          flushInterval: .milliseconds(parts.options.mqttFlushMilliseconds), logger: logger, now: now)
+    }
+
+    static func start(_ context: ModuleContext, options: Options) async throws -> [any Service] {
+        guard let broker = context.broker else { throw TrackingStartError.noBroker }
+        let inventory = HTTPInventoryLink(baseURL: context.endpoints.url("inventory"), http: context.httpClient,
+                                          logger: context.logger)
+        let parts = parts(database: context.requireDatabase(), inventory: inventory, options: options)
+        // Day partitions exist before the first fix is stored; the latest positions are in memory before serving.
+        let maintainer = maintainer(parts: parts, logger: context.logger)
+        try await maintainer.maintain(now: Date())
+        parts.live.load(try await parts.store.latestPositions())
+        return [
+            maintainer,
+            telemetryConsumer(parts: parts, broker: broker, logger: context.logger),
+            ServiceHTTP.application(name: "tracking", router: buildRouter(parts: parts, context: context),
+                                    address: context.endpoints.listen["tracking"]!, kernel: context.kernel,
+                                    logger: context.logger),
+        ]
+    }
+}
+
+enum TrackingStartError: Error { case noBroker }

@@ -1,0 +1,226 @@
+/// Tracking's contract (OpenAPI 3.1), served at `/openapi.json` and, through the gateway, `/api/docs/tracking`.
+enum TrackingOpenAPI {
+    static let document = #"""
+    {
+      "openapi": "3.1.0",
+      "info": {
+        "title": "SETRAG tracking",
+        "version": "1.0.0",
+        "description": "GPS devices on the trains, their fixes, and the live position of each train run (a run is one of inventory's dated trips, same id). A fix is placed on the line: its PK (kilometre point from Owendo, on the stations' scale), its distance from the line's polyline, the leg it is on. Devices authenticate with the key they were given once: `Authorization: Device <id>:<key>`. Every fix is checked: coordinates beyond ±90/±180 (impossible-coordinates) or far outside Gabon (outside-gabon), a speed over 200 km/h (too-fast), a time more than 2 minutes ahead (in-the-future) or older than the positions kept (too-old) are refused and counted (tracking_fixes_rejected_total{reason,source}); a request with such a fix is refused whole (422 fixes-rejected, the errors name each fix by its index) and nothing of it is stored. A fix sent again (same device and time, or same device and seq on its day) is skipped and counted as a duplicate; late and out-of-order fixes are stored. Instants are written in Africa/Libreville time (UTC+1) with their offset. Errors are RFC 9457 problem+json documents with a stable type (https://setrag.ga/problems/<code>)."
+      },
+      "servers": [{"url": "/"}],
+      "components": {
+        "securitySchemes": {
+          "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+          "device": {"type": "apiKey", "in": "header", "name": "Authorization", "description": "Device <id>:<key>"}
+        },
+        "responses": {
+          "Problem": {"description": "A problem document", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        },
+        "schemas": {
+          "Problem": {
+            "type": "object",
+            "required": ["type", "title", "status"],
+            "properties": {
+              "type": {"type": "string", "format": "uri"},
+              "title": {"type": "string"},
+              "status": {"type": "integer"},
+              "detail": {"type": "string"},
+              "requestId": {"type": "string"},
+              "errors": {"type": "array", "items": {
+                "type": "object", "required": ["field", "code"],
+                "properties": {
+                  "field": {"type": "string", "description": "fixes.<index> for a refused fix"},
+                  "code": {"type": "string", "description": "required, wrong-type, invalid, out-of-range, unknown-trip, impossible-coordinates, outside-gabon, too-fast, in-the-future, too-old"},
+                  "message": {"type": "string"}
+                }
+              }}
+            }
+          },
+          "Device": {
+            "type": "object",
+            "required": ["id", "name", "kind", "tripId", "assignedAt", "createdAt"],
+            "properties": {
+              "id": {"type": "integer"},
+              "name": {"type": "string"},
+              "kind": {"type": "string", "enum": ["locomotive", "phone", "portable"]},
+              "tripId": {"type": ["integer", "null"], "description": "The run the device travels with"},
+              "assignedAt": {"type": ["string", "null"], "format": "date-time"},
+              "createdAt": {"type": "string", "format": "date-time"}
+            }
+          },
+          "Fix": {
+            "type": "object", "required": ["ts", "lat", "lon"], "additionalProperties": false,
+            "properties": {
+              "ts": {"oneOf": [{"type": "string", "format": "date-time"}, {"type": "number", "description": "Unix seconds"}]},
+              "lat": {"type": "number"}, "lon": {"type": "number"},
+              "speed": {"type": "number", "minimum": 0, "description": "km/h"},
+              "heading": {"type": "number", "minimum": 0, "maximum": 360},
+              "accuracy": {"type": "number", "minimum": 0, "description": "metres"},
+              "altitude": {"type": "number", "description": "metres"},
+              "seq": {"type": "integer", "minimum": 0, "description": "The device's own counter"}
+            }
+          },
+          "Ingested": {
+            "type": "object", "required": ["accepted", "duplicates"],
+            "properties": {
+              "accepted": {"type": "integer", "description": "Fixes stored"},
+              "duplicates": {"type": "integer", "description": "Fixes stored already, skipped"}
+            }
+          },
+          "Train": {
+            "type": "object",
+            "required": ["runId", "tripId", "trainNumber", "serviceDate", "service", "origin", "destination", "lat", "lon", "motion", "updatedAt"],
+            "properties": {
+              "runId": {"type": "integer"}, "tripId": {"type": "integer"}, "trainNumber": {"type": "integer"},
+              "serviceDate": {"type": "string", "format": "date"}, "service": {"type": "string"},
+              "origin": {"type": "string"}, "destination": {"type": "string"},
+              "lat": {"type": "number"}, "lon": {"type": "number"},
+              "pk": {"type": ["number", "null"], "description": "Kilometre point from Owendo; null more than 20 km off the line"},
+              "offLineMetres": {"type": ["integer", "null"]},
+              "leg": {"type": ["object", "null"], "properties": {"from": {"type": "string"}, "to": {"type": "string"}}},
+              "station": {"type": ["string", "null"], "description": "The station within 1 km of the PK"},
+              "speed": {"type": ["number", "null"], "description": "km/h"},
+              "heading": {"type": ["number", "null"]},
+              "motion": {"type": "string", "enum": ["moving", "stopped", "unknown"]},
+              "updatedAt": {"type": "string", "format": "date-time", "description": "The time of the fix"}
+            }
+          }
+        }
+      },
+      "paths": {
+        "/api/v1/devices": {
+          "post": {
+            "summary": "Registers a GPS device (tracking.manage). The key is shown in this answer only; audited",
+            "security": [{"bearer": []}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+              "type": "object", "required": ["name", "kind"], "additionalProperties": false,
+              "properties": {"name": {"type": "string", "maxLength": 80}, "kind": {"type": "string", "enum": ["locomotive", "phone", "portable"]}}
+            }}}},
+            "responses": {
+              "201": {"description": "The device, its key and the Authorization value to send", "content": {"application/json": {"schema": {
+                "allOf": [{"$ref": "#/components/schemas/Device"}, {"type": "object", "required": ["key", "authorization"], "properties": {
+                  "key": {"type": "string"}, "authorization": {"type": "string", "description": "Device <id>:<key>"}}}]
+              }}}},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
+              "422": {"$ref": "#/components/responses/Problem"}
+            }
+          },
+          "get": {
+            "summary": "Every device (tracking.manage), without keys",
+            "security": [{"bearer": []}],
+            "responses": {
+              "200": {"description": "Devices", "content": {"application/json": {"schema": {"type": "object", "required": ["devices"], "properties": {"devices": {"type": "array", "items": {"$ref": "#/components/schemas/Device"}}}}}}},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        },
+        "/api/v1/devices/{id}/assignment": {
+          "put": {
+            "summary": "Assigns the device to a dated trip (operations.manage); tripId null ends the assignment. Fixes are stored with the run the device is assigned to when they arrive; audited",
+            "security": [{"bearer": []}],
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+              "type": "object", "required": ["tripId"], "additionalProperties": false,
+              "properties": {"tripId": {"type": ["integer", "null"]}}
+            }}}},
+            "responses": {
+              "200": {"description": "The device", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Device"}}}},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
+              "404": {"$ref": "#/components/responses/Problem"},
+              "422": {"description": "unknown-trip: inventory has no such trip", "content": {"application/problem+json": {}}},
+              "503": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        },
+        "/api/v1/positions": {
+          "post": {
+            "summary": "A device's batch of 1 to 1,000 fixes, stored at once (one insert) or not at all",
+            "security": [{"device": []}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+              "type": "object", "required": ["fixes"], "additionalProperties": false,
+              "properties": {"fixes": {"type": "array", "minItems": 1, "maxItems": 1000, "items": {"$ref": "#/components/schemas/Fix"}}}
+            }}}},
+            "responses": {
+              "200": {"description": "Stored", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Ingested"}}}},
+              "400": {"$ref": "#/components/responses/Problem"},
+              "401": {"description": "No device key, an unknown device or a wrong key", "content": {"application/problem+json": {}}},
+              "413": {"$ref": "#/components/responses/Problem"},
+              "415": {"$ref": "#/components/responses/Problem"},
+              "422": {"description": "A field that cannot be read (validation), a batch size out of range (batch-size), or fixes that are not plausible (fixes-rejected); nothing was stored", "content": {"application/problem+json": {}}},
+              "503": {"description": "The line could not be read from inventory yet: send again later", "content": {"application/problem+json": {}}}
+            }
+          }
+        },
+        "/osmand": {
+          "get": {
+            "summary": "One fix in the OsmAnd protocol (Traccar Client, OsmAnd live tracking): query parameters id (the device id), lat, lon, timestamp (Unix seconds or ISO 8601), speed (knots), bearing, altitude, accuracy, and key (the device key) unless sent as Authorization: Device <id>:<key>. POST takes the same as query or application/x-www-form-urlencoded parameters",
+            "parameters": [
+              {"name": "id", "in": "query", "required": true, "schema": {"type": "string"}},
+              {"name": "lat", "in": "query", "required": true, "schema": {"type": "number"}},
+              {"name": "lon", "in": "query", "required": true, "schema": {"type": "number"}},
+              {"name": "timestamp", "in": "query", "required": true, "schema": {"type": "string"}},
+              {"name": "speed", "in": "query", "schema": {"type": "number"}, "description": "knots"},
+              {"name": "bearing", "in": "query", "schema": {"type": "number"}},
+              {"name": "altitude", "in": "query", "schema": {"type": "number"}},
+              {"name": "accuracy", "in": "query", "schema": {"type": "number"}},
+              {"name": "key", "in": "query", "schema": {"type": "string"}}
+            ],
+            "responses": {
+              "200": {"description": "Stored (or a duplicate)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Ingested"}}}},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "422": {"$ref": "#/components/responses/Problem"},
+              "503": {"$ref": "#/components/responses/Problem"}
+            }
+          },
+          "post": {
+            "summary": "The same as GET, parameters in the query or an application/x-www-form-urlencoded body",
+            "responses": {
+              "200": {"description": "Stored (or a duplicate)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Ingested"}}}},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "413": {"$ref": "#/components/responses/Problem"},
+              "415": {"$ref": "#/components/responses/Problem"},
+              "422": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        },
+        "/api/v1/trains": {
+          "get": {
+            "summary": "The latest position of every train run with a fix in the last tracking.active_minutes (public)",
+            "responses": {
+              "200": {"description": "Live trains", "content": {"application/json": {"schema": {"type": "object", "required": ["trains"], "properties": {"trains": {"type": "array", "items": {"$ref": "#/components/schemas/Train"}}}}}}}
+            }
+          }
+        },
+        "/api/v1/trains/{runId}": {
+          "get": {
+            "summary": "One run: its latest position and its track of the last `minutes` (default 60, at most 1440; the newest 1,000 fixes), oldest first (public)",
+            "parameters": [
+              {"name": "runId", "in": "path", "required": true, "schema": {"type": "integer"}},
+              {"name": "minutes", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1440}}
+            ],
+            "responses": {
+              "200": {"description": "The run", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["runId", "tripId", "trainNumber", "serviceDate", "service", "origin", "destination", "status", "track"],
+                "properties": {
+                  "runId": {"type": "integer"}, "tripId": {"type": "integer"}, "trainNumber": {"type": "integer"},
+                  "serviceDate": {"type": "string", "format": "date"}, "service": {"type": "string"},
+                  "origin": {"type": "string"}, "destination": {"type": "string"}, "status": {"type": "string"},
+                  "latest": {"oneOf": [{"$ref": "#/components/schemas/Train"}, {"type": "null"}]},
+                  "track": {"type": "array", "items": {"type": "object", "required": ["ts", "lat", "lon"], "properties": {
+                    "ts": {"type": "string", "format": "date-time"}, "lat": {"type": "number"}, "lon": {"type": "number"},
+                    "speed": {"type": ["number", "null"]}, "pk": {"type": ["number", "null"]}}}}
+                }
+              }}}},
+              "404": {"$ref": "#/components/responses/Problem"},
+              "422": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        }
+      }
+    }
+    """#
+}

@@ -1,0 +1,346 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import SetragKernel
+
+/// Tracking's HTTP surface: devices (operators), ingestion (devices, with their key), live trains (public).
+/// Handlers stay thin; the rules live in `FixRules`, `LineGeometry` and `PositionIngest`.
+struct TrackingRoutes: Sendable {
+    let store: any TrackingStore
+    let devices: DeviceDirectory
+    let ingest: PositionIngest
+    let inventory: any InventoryLink
+    /// A run is shown by `GET /api/v1/trains` while its latest fix is at most this old.
+    let activeWindow: TimeInterval
+    let now: @Sendable () -> Date
+
+    func register(on router: Router<AppContext>) {
+        registerDevices(on: router)
+        registerIngestion(on: router)
+        router.get("/api/v1/trains") { _, _ in
+            let now = now()
+            let trains = try await store.trains(since: now.addingTimeInterval(-activeWindow))
+            return JSONResponse(TrainsJSON(trains: trains.map(TrainJSON.init)), headers: [.cacheControl: "no-store"])
+        }
+        router.get("/api/v1/trains/:runId") { request, context in
+            guard let id = context.parameters.get("runId", as: Int.self), (1...Int(UInt32.max)).contains(id),
+                  let run = try await store.run(tripID: id) else { throw TrackingError.runNotFound }
+            let minutes = try Self.minutes(request.uri.queryParameters.get("minutes"))
+            let since = now().addingTimeInterval(-Double(minutes) * 60)
+            async let latest = store.latest(tripID: id)
+            async let track = store.track(tripID: id, since: since, limit: 1000)
+            return JSONResponse(RunJSON(run: run, latest: try await latest, track: try await track),
+                                headers: [.cacheControl: "no-store"])
+        }
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"],
+                     body: .init(byteBuffer: ByteBuffer(string: TrackingOpenAPI.document)))
+        }
+    }
+
+    static func minutes(_ text: String?) throws -> Int {
+        guard let text else { return 60 }
+        guard let minutes = Int(text), (1...1440).contains(minutes) else {
+            throw TrackingError.invalid([.init(field: "minutes", code: "out-of-range", message: "1 to 1440")])
+        }
+        return minutes
+    }
+
+    /// The device registry (tracking.manage) and assignments to runs (operations.manage); audited.
+    func registerDevices(on router: Router<AppContext>) {
+        router.post("/api/v1/devices") { request, context in
+            let operator_ = try context.require(.trackingManage)
+            let body = try await request.decodeJSON(as: DeviceRequest.self, context: context).checked()
+            let key = DeviceKey.make()
+            let device = try await store.createDevice(name: body.name, kind: body.kind, keyHash: DeviceKey.hash(key),
+                                                      createdBy: operator_.subject, now: now())
+            context.logger.notice("device registered", metadata: [
+                "audit": "device.create", "subject": "\(operator_.subject)", "device_id": "\(device.id)",
+                "kind": "\(device.kind)",
+            ])
+            return JSONResponse(NewDeviceJSON(device: DeviceJSON(device), key: key), status: .created,
+                                headers: [.location: "/api/v1/devices/\(device.id)", .cacheControl: "no-store"])
+        }
+        router.get("/api/v1/devices") { _, context in
+            _ = try context.require(.trackingManage)
+            return JSONResponse(DevicesJSON(devices: try await store.devices().map(DeviceJSON.init)),
+                                headers: [.cacheControl: "no-store"])
+        }
+        router.put("/api/v1/devices/:id/assignment") { request, context in
+            let operator_ = try context.require(.operationsManage)
+            guard let id = context.parameters.get("id", as: Int.self), (1...Int(UInt32.max)).contains(id) else {
+                throw TrackingError.deviceNotFound
+            }
+            let body = try await request.decodeJSON(as: AssignmentRequest.self, context: context)
+            guard try await store.device(id: id) != nil else { throw TrackingError.deviceNotFound }
+            var run: RunRecord?
+            if let tripID = body.tripId {
+                guard (1...Int(UInt32.max)).contains(tripID), let trip = try await inventory.trip(id: tripID) else {
+                    throw TrackingError.unknownTrip(tripID)
+                }
+                run = trip.run
+            }
+            guard let device = try await store.assign(device: id, to: run, now: now()) else {
+                throw TrackingError.deviceNotFound
+            }
+            devices.forget(id: id)
+            context.logger.notice("device assigned", metadata: [
+                "audit": "device.assign", "subject": "\(operator_.subject)", "device_id": "\(id)",
+                "trip_id": "\(body.tripId.map(String.init) ?? "none")",
+            ])
+            return JSONResponse(DeviceJSON(device), headers: [.cacheControl: "no-store"])
+        }
+    }
+
+    /// Fixes from devices: JSON batches at `/api/v1/positions`, single fixes in the OsmAnd protocol at `/osmand`.
+    func registerIngestion(on router: Router<AppContext>) {
+        router.post("/api/v1/positions") { request, context in
+            guard let credentials = DeviceKey.credentials(fromAuthorization: request.headers[.authorization]) else {
+                throw TrackingError.deviceUnauthorized
+            }
+            let device = try await devices.authenticate(id: credentials.id, key: credentials.key)
+            let batch = try await request.decodeJSON(as: PositionBatch.self, context: context)
+            guard (1...PositionBatch.maxFixes).contains(batch.fixes.count) else {
+                throw TrackingError.batchSize(batch.fixes.count)
+            }
+            let report = try await ingest.ingest(batch.fixes.map(\.fix), device: device, source: .http, now: now())
+            return JSONResponse(IngestJSON(report), headers: [.cacheControl: "no-store"])
+        }
+        router.get("/osmand") { request, context in
+            try await osmand(request.uri.query.map { OsmAndFix.formParameters($0[...]) } ?? [:], request: request)
+        }
+        router.post("/osmand") { request, context in
+            var parameters = request.uri.query.map { OsmAndFix.formParameters($0[...]) } ?? [:]
+            let contentType = request.headers[.contentType]?.lowercased() ?? ""
+            if contentType.hasPrefix("application/x-www-form-urlencoded") {
+                var request = request
+                let buffer: ByteBuffer
+                do {
+                    buffer = try await request.collectBody(upTo: context.maxUploadSize)
+                } catch {
+                    throw ProblemError(.bodyTooLarge, status: .contentTooLarge,
+                                       detail: "The body may not exceed \(context.maxUploadSize) bytes")
+                }
+                let form = OsmAndFix.formParameters(Substring(String(buffer: buffer)))
+                parameters.merge(form) { query, _ in query }
+            } else if request.headers[.contentLength].flatMap(Int.init) ?? 0 > 0 {
+                throw ProblemError(.unsupportedMediaType, status: .unsupportedMediaType,
+                                   detail: "Send the fix as query parameters or application/x-www-form-urlencoded")
+            }
+            return try await osmand(parameters, request: request)
+        }
+    }
+
+    func osmand(_ parameters: [String: String], request: Request) async throws -> JSONResponse<IngestJSON> {
+        let fix = try OsmAndFix.parse(parameters).get()
+        let header = DeviceKey.credentials(fromAuthorization: request.headers[.authorization])
+        guard let key = header?.key ?? fix.key, header == nil || header?.id == fix.deviceID else {
+            throw TrackingError.deviceUnauthorized
+        }
+        let device = try await devices.authenticate(id: fix.deviceID, key: key)
+        let report = try await ingest.ingest([fix.fix], device: device, source: .osmand, now: now())
+        return JSONResponse(IngestJSON(report), headers: [.cacheControl: "no-store"])
+    }
+}
+
+// MARK: request bodies
+
+struct DeviceRequest: JSONRequestBody {
+    static let fields: Set<String> = ["name", "kind"]
+    /// locomotive: a tracker fixed on the engine; phone: a crew member's phone (OsmAnd, Traccar Client);
+    /// portable: a tracker carried on board.
+    static let kinds: Set<String> = ["locomotive", "phone", "portable"]
+    let name: String
+    let kind: String
+
+    func checked() throws -> (name: String, kind: String) {
+        var errors: [Problem.FieldError] = []
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let control = trimmed.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        if trimmed.isEmpty || trimmed.count > 80 || control {
+            errors.append(.init(field: "name", code: "invalid", message: "1 to 80 printable characters"))
+        }
+        if !Self.kinds.contains(kind) {
+            errors.append(.init(field: "kind", code: "invalid", message: Self.kinds.sorted().joined(separator: ", ")))
+        }
+        guard errors.isEmpty else { throw TrackingError.invalid(errors) }
+        return (trimmed, kind)
+    }
+}
+
+/// `{"tripId": 123}` assigns, `{"tripId": null}` ends the assignment; the field must be there.
+struct AssignmentRequest: JSONRequestBody {
+    static let fields: Set<String> = ["tripId"]
+    let tripId: Int?
+
+    enum CodingKeys: String, CodingKey { case tripId }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        guard container.contains(.tripId) else {
+            throw DecodingError.keyNotFound(CodingKeys.tripId, .init(codingPath: [], debugDescription: "tripId"))
+        }
+        tripId = try container.decodeIfPresent(Int.self, forKey: .tripId)
+    }
+}
+
+// MARK: JSON answers (the shapes of TrackingOpenAPI)
+
+/// Instants as the platform writes them: local time in Africa/Libreville (UTC+1, no summer time) with its offset.
+enum TrackingTime {
+    static func iso8601(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(secondsFromGMT: 3600)
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}
+
+struct DeviceJSON: Encodable, Sendable {
+    let id: Int
+    let name: String
+    let kind: String
+    let tripId: Int?
+    let assignedAt: String?
+    let createdAt: String
+
+    init(_ device: DeviceRecord) {
+        id = device.id
+        name = device.name
+        kind = device.kind
+        tripId = device.tripID
+        assignedAt = device.assignedAt.map(TrackingTime.iso8601)
+        createdAt = TrackingTime.iso8601(device.createdAt)
+    }
+
+    enum CodingKeys: String, CodingKey { case id, name, kind, tripId, assignedAt, createdAt }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(name, forKey: .name)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(tripId, forKey: .tripId)
+        try container.encode(assignedAt, forKey: .assignedAt)
+        try container.encode(createdAt, forKey: .createdAt)
+    }
+}
+
+struct NewDeviceJSON: Encodable, Sendable {
+    let device: DeviceJSON
+    /// Shown once: only its hash is kept.
+    let key: String
+
+    enum CodingKeys: String, CodingKey { case id, name, kind, tripId, assignedAt, createdAt, key, authorization }
+
+    func encode(to encoder: any Encoder) throws {
+        try device.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(key, forKey: .key)
+        try container.encode("Device \(device.id):\(key)", forKey: .authorization)
+    }
+}
+
+struct DevicesJSON: Encodable, Sendable {
+    let devices: [DeviceJSON]
+}
+
+struct IngestJSON: Encodable, Sendable {
+    let accepted: Int
+    let duplicates: Int
+
+    init(_ report: PositionIngest.Report) {
+        accepted = report.accepted
+        duplicates = report.duplicates
+    }
+}
+
+struct LegJSON: Encodable, Sendable {
+    let from: String
+    let to: String
+}
+
+struct TrainJSON: Encodable, Sendable {
+    let runId: Int
+    let tripId: Int
+    let trainNumber: Int
+    let serviceDate: String
+    let service: String
+    let origin: String
+    let destination: String
+    let lat: Double
+    let lon: Double
+    let pk: Double?
+    let offLineMetres: Int?
+    let leg: LegJSON?
+    let station: String?
+    let speed: Double?
+    let heading: Double?
+    let motion: String
+    let updatedAt: String
+
+    init(_ train: TrainPosition) {
+        self.init(run: train.run, position: train.position)
+    }
+
+    init(run: RunRecord, position: StoredPosition) {
+        runId = run.tripID
+        tripId = run.tripID
+        trainNumber = run.trainNumber
+        serviceDate = run.serviceDate
+        service = run.service
+        origin = run.origin
+        destination = run.destination
+        lat = position.fix.lat
+        lon = position.fix.lon
+        pk = position.line.map { ($0.pk * 1000).rounded() / 1000 }
+        offLineMetres = position.line.map { Int($0.offLine.rounded()) }
+        leg = position.line.map { LegJSON(from: $0.from, to: $0.to) }
+        station = position.line?.station
+        speed = position.fix.speedKmh
+        heading = position.fix.heading
+        motion = position.motion.rawValue
+        updatedAt = TrackingTime.iso8601(position.fix.ts)
+    }
+}
+
+struct TrainsJSON: Encodable, Sendable {
+    let trains: [TrainJSON]
+}
+
+struct RunJSON: Encodable, Sendable {
+    struct PointJSON: Encodable, Sendable {
+        let ts: String
+        let lat: Double
+        let lon: Double
+        let speed: Double?
+        let pk: Double?
+    }
+
+    let runId: Int
+    let tripId: Int
+    let trainNumber: Int
+    let serviceDate: String
+    let service: String
+    let origin: String
+    let destination: String
+    let status: String
+    /// Nil while no fix came for the run.
+    let latest: TrainJSON?
+    let track: [PointJSON]
+
+    init(run: RunRecord, latest: StoredPosition?, track: [TrackPoint]) {
+        runId = run.tripID
+        tripId = run.tripID
+        trainNumber = run.trainNumber
+        serviceDate = run.serviceDate
+        service = run.service
+        origin = run.origin
+        destination = run.destination
+        status = run.status
+        self.latest = latest.map { TrainJSON(run: run, position: $0) }
+        self.track = track.map {
+            PointJSON(ts: TrackingTime.iso8601($0.ts), lat: $0.lat, lon: $0.lon, speed: $0.speedKmh, pk: $0.pk)
+        }
+    }
+}

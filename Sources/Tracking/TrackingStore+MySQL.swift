@@ -1,0 +1,316 @@
+import Foundation
+import SQLKit
+import SetragKernel
+import SetragMySQL
+
+/// Tracking's tables in MySQL (see `TrackingMigrations` for the schema).
+public struct MySQLTrackingStore: TrackingStore {
+    let db: any MySQLDatabase
+
+    public init(database: any MySQLDatabase) { self.db = database }
+
+    // MARK: devices and runs
+
+    static let deviceColumns = "id, name, kind, key_hash, trip_id, assigned_at, created_at, created_by"
+
+    struct DeviceRow: Decodable {
+        let id: Int
+        let name: String
+        let kind: String
+        let key_hash: Data
+        let trip_id: Int?
+        let assigned_at: Date?
+        let created_at: Date
+        let created_by: String
+
+        var record: DeviceRecord {
+            DeviceRecord(id: id, name: name, kind: kind, keyHash: [UInt8](key_hash), tripID: trip_id,
+                         assignedAt: assigned_at, createdAt: created_at, createdBy: created_by)
+        }
+    }
+
+    public func createDevice(name: String, kind: String, keyHash: [UInt8], createdBy: String, now: Date)
+        async throws -> DeviceRecord
+    {
+        let result = try await db.exec(SQLQueryString("""
+            INSERT INTO devices (name, kind, key_hash, created_at, created_by)
+            VALUES (\(bind: name), \(bind: kind), \(bind: Data(keyHash)), \(bind: now), \(bind: createdBy))
+            """))
+        guard let device = try await device(id: Int(result.lastInsertID)) else { throw CancellationError() }
+        return device
+    }
+
+    public func device(id: Int) async throws -> DeviceRecord? {
+        try await db.raw("SELECT \(unsafeRaw: Self.deviceColumns) FROM devices WHERE id = \(bind: id)")
+            .first(decoding: DeviceRow.self)?.record
+    }
+
+    public func devices() async throws -> [DeviceRecord] {
+        try await db.raw("SELECT \(unsafeRaw: Self.deviceColumns) FROM devices ORDER BY id")
+            .all(decoding: DeviceRow.self).map(\.record)
+    }
+
+    public func assign(device id: Int, to run: RunRecord?, now: Date) async throws -> DeviceRecord? {
+        let changed = try await db.withTransaction { tx -> Bool in
+            if let run {
+                _ = try await tx.exec(SQLQueryString("""
+                    INSERT INTO runs (trip_id, train_number, service_date, service, origin, destination,
+                        departure_at, arrival_at, status, updated_at)
+                    VALUES (\(bind: run.tripID), \(bind: run.trainNumber), \(bind: run.serviceDate),
+                        \(bind: run.service), \(bind: run.origin), \(bind: run.destination), \(bind: run.departureAt),
+                        \(bind: run.arrivalAt), \(bind: run.status), \(bind: now))
+                    ON DUPLICATE KEY UPDATE train_number = \(bind: run.trainNumber),
+                        service_date = \(bind: run.serviceDate), service = \(bind: run.service),
+                        origin = \(bind: run.origin), destination = \(bind: run.destination),
+                        departure_at = \(bind: run.departureAt), arrival_at = \(bind: run.arrivalAt),
+                        status = \(bind: run.status), updated_at = \(bind: now)
+                    """))
+            }
+            let found = try await tx.raw("SELECT id FROM devices WHERE id = \(bind: id) FOR UPDATE")
+                .first(decoding: IDRow.self)
+            guard found != nil else { return false }
+            _ = try await tx.exec(SQLQueryString("""
+                UPDATE devices SET trip_id = \(bind: run?.tripID), assigned_at = \(bind: run == nil ? nil : now)
+                WHERE id = \(bind: id)
+                """))
+            return true
+        }
+        return changed ? try await device(id: id) : nil
+    }
+
+    struct IDRow: Decodable { let id: Int }
+
+    static let runColumns = """
+        r.trip_id, r.train_number, r.service_date, r.service, r.origin, r.destination, r.departure_at,
+        r.arrival_at, r.status
+        """
+
+    struct RunRow: Decodable {
+        let trip_id: Int
+        let train_number: Int
+        let service_date: String
+        let service: String
+        let origin: String
+        let destination: String
+        let departure_at: Date?
+        let arrival_at: Date?
+        let status: String
+
+        var record: RunRecord {
+            RunRecord(tripID: trip_id, trainNumber: train_number, serviceDate: String(service_date.prefix(10)),
+                      service: service, origin: origin, destination: destination, departureAt: departure_at,
+                      arrivalAt: arrival_at, status: status)
+        }
+    }
+
+    public func run(tripID: Int) async throws -> RunRecord? {
+        try await db.raw("SELECT \(unsafeRaw: Self.runColumns) FROM runs r WHERE r.trip_id = \(bind: tripID)")
+            .first(decoding: RunRow.self)?.record
+    }
+
+    // MARK: positions
+
+    public func store(_ positions: [StoredPosition]) async throws -> StoredBatch {
+        guard !positions.isEmpty else { return StoredBatch(inserted: 0, stored: []) }
+        let rows: [SQLQueryString] = positions.map { p in
+            let fix = p.fix
+            return """
+                (\(bind: p.deviceID), \(bind: PositionDay.of(fix.ts)), \(bind: fix.ts), \(bind: fix.seq),
+                \(bind: p.tripID), \(bind: fix.lat), \(bind: fix.lon), \(bind: fix.speedKmh), \(bind: fix.heading),
+                \(bind: fix.accuracy), \(bind: fix.altitude), \(bind: p.line?.pk),
+                \(bind: p.line.map { Int($0.offLine.rounded()) }), \(bind: p.receivedAt))
+                """
+        }
+        return try await retryingDeadlocks {
+            try await db.withTransaction { tx in
+                let inserted = try await tx.exec("""
+                    INSERT IGNORE INTO positions (device_id, day, ts, seq, trip_id, lat, lon, speed_kmh, heading,
+                        accuracy_m, altitude_m, pk_km, off_line_m, received_at)
+                    VALUES \(rows.joined(separator: ", "))
+                    """ as SQLQueryString).affectedRows
+                // A fix skipped as a duplicate of another (same seq at another time) must not become the latest:
+                // only fixes whose device, time and seq are in the table count.
+                let stored = try await Self.present(positions, in: tx)
+                var newest: [String: StoredPosition] = [:]
+                for position in stored {
+                    let key = "\(position.deviceID)/\(position.tripID)"
+                    if newest[key].map({ $0.fix.ts < position.fix.ts }) ?? true { newest[key] = position }
+                }
+                for position in newest.values.sorted(by: { ($0.deviceID, $0.tripID) < ($1.deviceID, $1.tripID) }) {
+                    try await Self.keepLatest(position, in: tx)
+                }
+                return StoredBatch(inserted: Int(inserted), stored: stored)
+            }
+        }
+    }
+
+    struct KeyRow: Decodable {
+        let device_id: Int
+        let ts: Date
+        let seq: Int64?
+    }
+
+    /// The positions of the batch that the table holds (inserted now or before), by device, time and seq.
+    static func present(_ positions: [StoredPosition], in tx: any MySQLDatabase) async throws -> [StoredPosition] {
+        func key(_ device: Int, _ ts: Date, _ seq: Int64?) -> String {
+            "\(device)/\(Int64((ts.timeIntervalSince1970 * 1000).rounded()))/\(seq.map(String.init) ?? "-")"
+        }
+        var found: Set<String> = []
+        for device in Set(positions.map(\.deviceID)) {
+            let mine = positions.filter { $0.deviceID == device }
+            let times: [SQLQueryString] = mine.map { "\(bind: $0.fix.ts)" }
+            let days = Set(mine.map { PositionDay.of($0.fix.ts) })
+            let rows = try await tx.raw("""
+                SELECT device_id, ts, seq FROM positions
+                WHERE device_id = \(bind: device) AND day BETWEEN \(bind: days.min()!) AND \(bind: days.max()!)
+                  AND ts IN (\(times.joined(separator: ", ")))
+                """).all(decoding: KeyRow.self)
+            for row in rows { found.insert(key(row.device_id, row.ts, row.seq)) }
+        }
+        return positions.filter { found.contains(key($0.deviceID, $0.fix.ts, $0.fix.seq)) }
+    }
+
+    /// Inserts the run's latest position, or replaces the one kept when this one is newer: one conditional write.
+    static func keepLatest(_ p: StoredPosition, in tx: any MySQLDatabase) async throws {
+        let fix = p.fix, line = p.line
+        let offLine = line.map { Int($0.offLine.rounded()) }
+        let inserted = try await tx.exec(SQLQueryString("""
+            INSERT IGNORE INTO latest_positions (device_id, trip_id, ts, lat, lon, speed_kmh, heading, accuracy_m,
+                pk_km, off_line_m, leg_from, leg_to, station, motion, received_at)
+            VALUES (\(bind: p.deviceID), \(bind: p.tripID), \(bind: fix.ts), \(bind: fix.lat), \(bind: fix.lon),
+                \(bind: fix.speedKmh), \(bind: fix.heading), \(bind: fix.accuracy), \(bind: line?.pk),
+                \(bind: offLine), \(bind: line?.from), \(bind: line?.to), \(bind: line?.station),
+                \(bind: p.motion.rawValue), \(bind: p.receivedAt))
+            """)).affectedRows
+        guard inserted == 0 else { return }
+        _ = try await tx.exec(SQLQueryString("""
+            UPDATE latest_positions SET lat = \(bind: fix.lat), lon = \(bind: fix.lon),
+                speed_kmh = \(bind: fix.speedKmh), heading = \(bind: fix.heading), accuracy_m = \(bind: fix.accuracy),
+                pk_km = \(bind: line?.pk), off_line_m = \(bind: offLine), leg_from = \(bind: line?.from),
+                leg_to = \(bind: line?.to), station = \(bind: line?.station), motion = \(bind: p.motion.rawValue),
+                received_at = \(bind: p.receivedAt), ts = \(bind: fix.ts)
+            WHERE device_id = \(bind: p.deviceID) AND trip_id = \(bind: p.tripID) AND ts < \(bind: fix.ts)
+            """))
+    }
+
+    static let latestColumns = """
+        l.device_id, l.trip_id, l.ts, l.lat, l.lon, l.speed_kmh, l.heading, l.accuracy_m, l.pk_km, l.off_line_m,
+        l.leg_from, l.leg_to, l.station, l.motion, l.received_at
+        """
+
+    struct LatestRow: Decodable {
+        let device_id: Int
+        let trip_id: Int
+        let ts: Date
+        let lat: Double
+        let lon: Double
+        let speed_kmh: Double?
+        let heading: Double?
+        let accuracy_m: Double?
+        let pk_km: Double?
+        let off_line_m: Int?
+        let leg_from: String?
+        let leg_to: String?
+        let station: String?
+        let motion: String
+        let received_at: Date
+
+        var position: StoredPosition {
+            var line: LinePosition?
+            if let pk_km, let leg_from, let leg_to {
+                line = LinePosition(pk: pk_km, offLine: Double(off_line_m ?? 0), from: leg_from, to: leg_to,
+                                    station: station)
+            }
+            return StoredPosition(
+                deviceID: device_id, tripID: trip_id,
+                fix: Fix(ts: ts, lat: lat, lon: lon, speedKmh: speed_kmh, heading: heading, accuracy: accuracy_m),
+                line: line, motion: Motion(rawValue: motion) ?? .unknown, receivedAt: received_at)
+        }
+    }
+
+    public func latestPositions() async throws -> [StoredPosition] {
+        try await db.raw("SELECT \(unsafeRaw: Self.latestColumns) FROM latest_positions l ORDER BY l.device_id")
+            .all(decoding: LatestRow.self).map(\.position)
+    }
+
+    struct TrainRow: Decodable {
+        let latest: LatestRow
+        let run: RunRow
+        init(from decoder: any Decoder) throws {
+            latest = try LatestRow(from: decoder)
+            run = try RunRow(from: decoder)
+        }
+    }
+
+    public func trains(since: Date) async throws -> [TrainPosition] {
+        let rows = try await db.raw("""
+            SELECT \(unsafeRaw: Self.latestColumns), \(unsafeRaw: Self.runColumns)
+            FROM latest_positions l JOIN runs r ON r.trip_id = l.trip_id
+            WHERE l.trip_id > 0 AND l.ts >= \(bind: since)
+            ORDER BY l.trip_id, l.ts DESC
+            """).all(decoding: TrainRow.self)
+        var seen: Set<Int> = []
+        return rows.compactMap { row in
+            guard seen.insert(row.run.trip_id).inserted else { return nil }
+            return TrainPosition(run: row.run.record, position: row.latest.position)
+        }
+    }
+
+    public func latest(tripID: Int) async throws -> StoredPosition? {
+        try await db.raw("""
+            SELECT \(unsafeRaw: Self.latestColumns) FROM latest_positions l
+            WHERE l.trip_id = \(bind: tripID) ORDER BY l.ts DESC LIMIT 1
+            """).first(decoding: LatestRow.self)?.position
+    }
+
+    struct TrackRow: Decodable {
+        let ts: Date
+        let lat: Double
+        let lon: Double
+        let speed_kmh: Double?
+        let pk_km: Double?
+    }
+
+    public func track(tripID: Int, since: Date, limit: Int) async throws -> [TrackPoint] {
+        // `day` bounds let the server read only the partitions of those days.
+        let rows = try await db.raw("""
+            SELECT ts, lat, lon, speed_kmh, pk_km FROM positions
+            WHERE trip_id = \(bind: tripID) AND ts >= \(bind: since) AND day >= \(bind: PositionDay.of(since))
+            ORDER BY ts DESC LIMIT \(literal: limit)
+            """).all(decoding: TrackRow.self)
+        return rows.reversed().map { TrackPoint(ts: $0.ts, lat: $0.lat, lon: $0.lon, speedKmh: $0.speed_kmh,
+                                                pk: $0.pk_km) }
+    }
+
+    // MARK: partitions
+
+    struct PartitionRow: Decodable {
+        let name: String
+        let description: String?
+    }
+
+    public func partitions() async throws -> [PositionPartition] {
+        try await db.raw("""
+            SELECT PARTITION_NAME AS name, PARTITION_DESCRIPTION AS description FROM information_schema.PARTITIONS
+            WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'positions' AND PARTITION_NAME IS NOT NULL
+            ORDER BY PARTITION_ORDINAL_POSITION
+            """).all(decoding: PartitionRow.self)
+            .map { PositionPartition(name: $0.name, lessThan: $0.description.flatMap { Int($0) }) }
+    }
+
+    /// DDL takes no bound values: the SQL is made of partition names and day numbers computed here.
+    public func addPartitions(days: [Int]) async throws {
+        guard !days.isEmpty else { return }
+        let parts = days.sorted().map { "PARTITION \(PositionDay.partitionName($0)) VALUES LESS THAN (\($0 + 1))" }
+        _ = try await db.exec(SQLRaw("""
+            ALTER TABLE positions REORGANIZE PARTITION p_future INTO (\(parts.joined(separator: ", ")),
+                PARTITION p_future VALUES LESS THAN MAXVALUE)
+            """))
+    }
+
+    public func dropPartitions(_ names: [String]) async throws {
+        let safe = names.filter { name in name.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x70 } }
+        guard !safe.isEmpty, safe.count == names.count else { return }
+        _ = try await db.exec(SQLRaw("ALTER TABLE positions DROP PARTITION \(safe.joined(separator: ", "))"))
+    }
+}
