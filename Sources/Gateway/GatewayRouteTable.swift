@@ -12,6 +12,7 @@ public enum GatewayRouteTable {
         ("/api/v1/audit", "identity"),
         ("/api/v1/bookings", "booking"),
         ("/api/v1/clients", "identity"),
+        ("/api/v1/devices", "tracking"),
         ("/api/v1/gtfs-rt/", "tracking"),
         ("/api/v1/gtfs.zip", "tracking"),
         ("/api/v1/live", "tracking"),
