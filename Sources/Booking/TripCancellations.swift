@@ -79,13 +79,8 @@ public struct TripCancellations: Sendable {
 
     /// One event of inventory's, inside the inbox claim's transaction. Events booking does not use are ignored.
     public func handle(_ event: EventEnvelope, on tx: any MySQLDatabase) async throws {
-        guard event.name == TripCancelledEvent.name else { return }
-        guard event.version == TripCancelledEvent.version else {
-            logger.warning("unknown event version ignored", metadata: ["event": "\(event.name)",
-                                                                       "version": "\(event.version)"])
-            return
-        }
-        try await apply(try event.decode(TripCancelledEvent.self), on: tx)
+        guard let payload = try event.decodeIfCurrent(TripCancelledEvent.self, logger: logger) else { return }
+        try await apply(payload, on: tx)
     }
 
     struct AffectedRow: Decodable {

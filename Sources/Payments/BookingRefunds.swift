@@ -50,13 +50,8 @@ public struct BookingRefunds: Sendable {
 
     /// One event of booking's, inside the inbox claim's transaction. Events payments does not use are ignored.
     public func handle(_ event: EventEnvelope, on tx: any MySQLDatabase) async throws {
-        guard event.name == BookingRefundDueEvent.name else { return }
-        guard event.version == BookingRefundDueEvent.version else {
-            logger.warning("unknown event version ignored", metadata: ["event": "\(event.name)",
-                                                                       "version": "\(event.version)"])
-            return
-        }
-        try await apply(try event.decode(BookingRefundDueEvent.self), on: tx)
+        guard let payload = try event.decodeIfCurrent(BookingRefundDueEvent.self, logger: logger) else { return }
+        try await apply(payload, on: tx)
     }
 
     struct PaidRow: Decodable {

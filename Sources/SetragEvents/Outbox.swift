@@ -32,6 +32,17 @@ public struct EventEnvelope: Codable, Sendable, Equatable {
         return try decoder.decode(E.self, from: Data(payload.utf8))
     }
 
+    /// The payload as `E` when this is `E` in the version the consumer knows; nil for another event (consumers ignore
+    /// what they do not use) and for another version of it (logged: the producer moved on).
+    public func decodeIfCurrent<E: DomainEvent>(_ type: E.Type, logger: Logger) throws -> E? {
+        guard name == E.name else { return nil }
+        guard version == E.version else {
+            logger.warning("unknown event version ignored", metadata: ["event": "\(name)", "version": "\(version)"])
+            return nil
+        }
+        return try decode(E.self)
+    }
+
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
