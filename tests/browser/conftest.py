@@ -83,3 +83,19 @@ def page(new_context, screenshot):
         screenshot(page)
     except Exception as error:  # a screenshot must never hide the test's own failure
         print(f"screenshot failed: {error}")
+
+
+@pytest.fixture(scope="session")
+def states(browser, base_url):
+    """A demo account's signed-in state, made once for the whole run (the gateway limits sign-ins per address):
+    `states(AGENT)`."""
+    from staff_support import signed_in_state
+
+    made = {}
+
+    def state(username: str) -> dict:
+        if username not in made:
+            made[username] = signed_in_state(browser, base_url, username)
+        return made[username]
+
+    return state

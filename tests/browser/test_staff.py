@@ -10,7 +10,6 @@ import json
 import re
 
 import cv2
-import pytest
 from playwright.sync_api import expect
 
 from conftest import ARTIFACTS
@@ -24,24 +23,10 @@ from staff_support import (
     no_horizontal_scroll,
     now_local,
     sell_by_api,
-    signed_in_state,
     ticket_valid_from,
     train_valid_now,
 )
 from test_booking import PNR_URL
-
-@pytest.fixture(scope="module")
-def states(browser, base_url):
-    """Each demo account signs in once for the module's tests (the gateway limits sign-ins per address)."""
-    made = {}
-
-    def state(username: str) -> dict:
-        if username not in made:
-            made[username] = signed_in_state(browser, base_url, username)
-        return made[username]
-
-    return state
-
 
 FREE_SEAT = re.compile(r"^Voiture \d+, place \d+, (fenêtre|couloir|milieu), libre$")
 

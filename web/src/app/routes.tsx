@@ -1,7 +1,7 @@
 // The app's routes: one path, one page. Unknown paths get a "not found" page.
 import type { ReactElement } from 'react';
 import { ProfilePage, SignUpPage, refreshSession, type Session } from '../features/account';
-import { AgentArea, CheckPage, ManifestPage, SalePage } from '../features/agent';
+import { AgentArea, CheckPage, CollectPage, ManifestPage, SalePage } from '../features/agent';
 import { BookingPage, BookingsPage } from '../features/bookings';
 import { HomePage } from '../features/home';
 import { ProArea } from '../features/pro';
@@ -67,6 +67,8 @@ export function renderRoute(path: string, session: Session): ReactElement {
       return <ManifestPage access={accessTo('agent', session)} onRetry={retry} />;
     case '/agent/sale':
       return <SalePage access={accessTo('counter', session)} onRetry={retry} />;
+    case '/agent/collect':
+      return <CollectPage access={accessTo('counter', session)} onRetry={retry} />;
     default:
       return <NotFoundPage />;
   }

@@ -2,5 +2,6 @@
 import './agent.css';
 export { AgentArea } from './components/AgentArea';
 export { CheckPage } from './components/CheckPage';
+export { CollectPage } from './components/CollectPage';
 export { ManifestPage } from './components/ManifestPage';
 export { SalePage } from './components/SalePage';

@@ -162,6 +162,8 @@ export interface Booking {
   total: number;
   currency: 'XAF';
   holdExpiresAt?: string;
+  /** awaiting_payment, expired: what a payment must bring (the total, or an exchange's difference). */
+  amountDue?: number;
   trip: { id: number; trainNumber: number; serviceDate: string };
   from: { code: string; name: string; departure: string };
   to: { code: string; name: string; arrival: string };

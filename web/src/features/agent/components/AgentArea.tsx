@@ -44,6 +44,14 @@ export function AgentArea({ access, canSell, onRetry }: Props) {
               <p>{t('agent.area.saleText')}</p>
             </li>
           ) : null}
+          {canSell ? (
+            <li className="card">
+              <h2>
+                <Link to="/agent/collect">{t('agent.area.collect')}</Link>
+              </h2>
+              <p>{t('agent.area.collectText')}</p>
+            </li>
+          ) : null}
         </ul>
         <p className="muted">{t('agent.area.comingSoon')}</p>
       </AreaGate>

@@ -1,6 +1,6 @@
 import { useEffect, useReducer, useRef, useState, type FormEvent } from 'react';
-import { useT, type TKey } from '../../../i18n';
-import { formatMoneyXAF, formatPhoneNational, normalizeGabonPhone } from '../../../lib/format';
+import { useLang, useT, type TKey } from '../../../i18n';
+import { formatDate, formatMoneyXAF, formatPhoneNational, formatTime, normalizeGabonPhone } from '../../../lib/format';
 import { keyForAttempt } from '../../../lib/ids';
 import { navigate } from '../../../lib/router';
 import { readSession, removeSession, writeSession } from '../../../lib/storage';
@@ -26,6 +26,7 @@ import {
   type PaymentFlow,
   type PaymentFormError,
 } from '../payment';
+import { counterSlip, type CounterSlip } from '../counter';
 import { isPayable } from '../hold';
 import { useNow } from '../useNow';
 import { METHOD_NAMES } from './labels';
@@ -100,6 +101,8 @@ export function PaymentPanel({ booking, followPayment, onWaitingChange, onBookin
   const storageKey = PAYMENT_STORAGE_PREFIX + booking.pnr;
   const [flow, dispatch] = useReducer(paymentFlow, null, () => initialFlow(booking.pnr, followPayment));
   const [method, setMethod] = useState<PaymentMethod>(() => methodForPhone(booking.contactPhone));
+  /** "Pay cash at a counter": nothing is sent, the reference and the deadline are shown. */
+  const [atCounter, setAtCounter] = useState(false);
   const [phone, setPhone] = useState(() => formatPhoneNational(booking.contactPhone));
   const [payer, setPayer] = useState<string | null>(null);
   const [fieldError, setFieldError] = useState<PaymentFieldCode | null>(null);
@@ -149,7 +152,7 @@ export function PaymentPanel({ booking, followPayment, onWaitingChange, onBookin
 
   async function pay(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (flow.step !== 'choose') return;
+    if (flow.step !== 'choose' || atCounter) return;
     setFormError(null);
     const code = validatePayment(method, phone);
     setFieldError(code);
@@ -315,9 +318,10 @@ export function PaymentPanel({ booking, followPayment, onWaitingChange, onBookin
                   type="radio"
                   name="payment-method"
                   value={option}
-                  checked={method === option}
+                  checked={!atCounter && method === option}
                   onChange={() => {
                     setMethod(option);
+                    setAtCounter(false);
                     setFieldError(null);
                   }}
                 />
@@ -326,34 +330,90 @@ export function PaymentPanel({ booking, followPayment, onWaitingChange, onBookin
                 </span>
               </label>
             ))}
+            <label className="choice">
+              <input
+                type="radio"
+                name="payment-method"
+                value="counter"
+                checked={atCounter}
+                onChange={() => {
+                  setAtCounter(true);
+                  setFieldError(null);
+                  setFormError(null);
+                }}
+              />
+              <span>
+                {t('bookings.pay.methods.counter')}{' '}
+                <span className="choice__hint">{t('bookings.pay.methodHints.counter')}</span>
+              </span>
+            </label>
           </div>
         </fieldset>
-        <TextField
-          ref={phoneInput}
-          id="payment-phone"
-          name="msisdn"
-          type="tel"
-          inputMode="tel"
-          autoComplete="tel-national"
-          label={t(PHONE_LABELS[method])}
-          hint={t(PHONE_HINTS[method])}
-          error={phoneErrorText}
-          maxLength={20}
-          value={phone}
-          onChange={(event) => {
-            setPhone(event.target.value);
-            setFieldError(null);
-          }}
-        />
-        <button
-          type="submit"
-          className="button payment__submit"
-          disabled={starting || !payable}
-          aria-busy={starting || undefined}
-        >
-          {starting ? t('bookings.pay.starting') : t('bookings.pay.submit', { amount })}
-        </button>
+        {atCounter ? (
+          <CounterPanel slip={counterSlip(booking, now)} onPaid={() => callbacks.current.onBookingChanged()} />
+        ) : (
+          <>
+            <TextField
+              ref={phoneInput}
+              id="payment-phone"
+              name="msisdn"
+              type="tel"
+              inputMode="tel"
+              autoComplete="tel-national"
+              label={t(PHONE_LABELS[method])}
+              hint={t(PHONE_HINTS[method])}
+              error={phoneErrorText}
+              maxLength={20}
+              value={phone}
+              onChange={(event) => {
+                setPhone(event.target.value);
+                setFieldError(null);
+              }}
+            />
+            <button
+              type="submit"
+              className="button payment__submit"
+              disabled={starting || !payable}
+              aria-busy={starting || undefined}
+            >
+              {starting ? t('bookings.pay.starting') : t('bookings.pay.submit', { amount })}
+            </button>
+          </>
+        )}
       </form>
+    </section>
+  );
+}
+
+/** Cash at a counter: the reference in large type, the amount and the time the seats are held until. */
+function CounterPanel({ slip, onPaid }: { slip: CounterSlip | null; onPaid: () => void }) {
+  const t = useT();
+  const lang = useLang();
+  if (!slip) {
+    return (
+      <Notice tone="error">
+        <p>{t('bookings.pay.counter.tooLate')}</p>
+      </Notice>
+    );
+  }
+  return (
+    <section className="counter-slip" aria-labelledby="counter-slip-title">
+      <h3 id="counter-slip-title" className="counter-slip__title">
+        {t('bookings.pay.counter.title')}
+      </h3>
+      <p className="counter-slip__label">{t('bookings.pay.counter.reference')}</p>
+      <p className="counter-slip__pnr">{slip.pnr}</p>
+      <p className="counter-slip__amount">{t('bookings.pay.counter.amount', { amount: formatMoneyXAF(slip.amount) })}</p>
+      <p className="counter-slip__deadline">
+        <time dateTime={slip.deadline}>
+          {t('bookings.pay.counter.deadline', { date: formatDate(slip.deadline), time: formatTime(slip.deadline, lang) })}
+        </time>
+      </p>
+      <p>{t('bookings.pay.counter.released')}</p>
+      <p className="field__hint">{t('bookings.pay.counter.how')}</p>
+      <button type="button" className="button button--secondary payment__submit" onClick={onPaid}>
+        {t('bookings.pay.counter.paid')}
+      </button>
     </section>
   );
 }
