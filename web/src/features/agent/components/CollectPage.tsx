@@ -8,7 +8,7 @@ import { Notice } from '../../../ui/Notice';
 import { PageTitle } from '../../../ui/PageTitle';
 import { TextField } from '../../../ui/TextField';
 import { getBooking } from '../api/getBooking';
-import { getTickets } from '../api/getTickets';
+import { ticketsAfterCash } from './ticketsAfterCash';
 import { payCash } from '../api/payCash';
 import type { Booking, Ticket } from '../api/types';
 import { amountToCollect, cleanPnr, collectError, collectStatus, type CollectError, type CollectStatus } from '../collect';
@@ -146,14 +146,8 @@ function CollectBooking({ initial }: { initial: Booking }) {
   }, [state.kind, status]);
 
   async function loadTickets() {
-    for (let tries = 0; tries < 5; tries += 1) {
-      const result = await sendWithTimeLimit((signal) => getTickets(booking.pnr, signal));
-      if (result.ok) return setState({ kind: 'paid', tickets: result.data.tickets, ticketsFailed: false });
-      // Booking may confirm a moment after payments answers.
-      if (!(result.error.kind === 'problem' && result.error.status === 409)) break;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-    setState({ kind: 'paid', tickets: null, ticketsFailed: true });
+    const tickets = await ticketsAfterCash(booking.pnr);
+    setState({ kind: 'paid', tickets, ticketsFailed: tickets === null });
   }
 
   async function takeCash() {

@@ -13,7 +13,7 @@ import { createBooking } from '../api/createBooking';
 import { getOffers } from '../api/getOffers';
 import { getSeatMap } from '../api/getSeatMap';
 import { getStations } from '../api/getStations';
-import { getTickets } from '../api/getTickets';
+import { ticketsAfterCash } from './ticketsAfterCash';
 import { payCash } from '../api/payCash';
 import type { Booking, Ticket, TravelClass, TripOffer } from '../api/types';
 import {
@@ -446,14 +446,8 @@ function SaleCash({ booking, onRestart }: { booking: Booking; onRestart: () => v
   }, [state.kind]);
 
   async function loadTickets() {
-    for (let tries = 0; tries < 5; tries += 1) {
-      const result = await sendWithTimeLimit((signal) => getTickets(booking.pnr, signal));
-      if (result.ok) return setState({ kind: 'paid', tickets: result.data.tickets, ticketsFailed: false });
-      // Booking may confirm a moment after payments answers.
-      if (!(result.error.kind === 'problem' && result.error.status === 409)) break;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-    setState({ kind: 'paid', tickets: null, ticketsFailed: true });
+    const tickets = await ticketsAfterCash(booking.pnr);
+    setState({ kind: 'paid', tickets, ticketsFailed: tickets === null });
   }
 
   async function takeCash() {
