@@ -47,6 +47,7 @@ public struct QuotaRule: Sendable, Equatable {
 /// | `gateway.cors.origins` | empty (same origin only); comma-separated origins |
 /// | `gateway.upstream_timeout` | 25 seconds until an upstream answers with its head |
 /// | `gateway.trusted_proxies` | empty; addresses whose `X-Forwarded-For` is believed |
+/// | `gateway.fast_path` | true: anonymous GETs from non-browsers are proxied by a channel handler (`FastProxy`) |
 public struct GatewayConfiguration: Sendable {
     /// The URL the public uses, without a trailing slash (`https://setrag.ga`).
     public var publicURL: String
@@ -64,6 +65,8 @@ public struct GatewayConfiguration: Sendable {
     public var trustedProxies: Set<String>
     /// Whether the public port answers `/metrics` (default no: Prometheus scrapes the services' internal ports).
     public var publicMetrics: Bool
+    /// Whether anonymous GETs and HEADs from clients that are not browsers take the proxy's short path.
+    public var fastPath: Bool
 
     public init(_ settings: Settings) {
         let url = settings.string("gateway.public_url", default: "http://127.0.0.1:8080")
@@ -108,6 +111,7 @@ public struct GatewayConfiguration: Sendable {
         trustedProxies = Set((settings.optionalString("gateway.trusted_proxies") ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         publicMetrics = settings.bool("gateway.public_metrics", default: false)
+        fastPath = settings.bool("gateway.fast_path", default: true)
     }
 
     /// `scheme://host[:port]` in lower case, the default port left out; nil unless an http(s) URL with a host.

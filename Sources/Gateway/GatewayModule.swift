@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -66,16 +67,27 @@ public enum GatewayModule {
         let address = context.endpoints.listen["gateway"] ?? ("127.0.0.1", 8080)
         var logger = context.logger
         logger[metadataKey: "service"] = "gateway"
+        let serverName = "setrag-gateway"
+        // With the short path, its handler keeps the idle timeout: the server's own timer does not see its requests.
+        let idleTimeout = context.kernel.idleTimeout
+        let http1: HTTP1Channel.Configuration
+        if configuration.fastPath {
+            let fast = FastProxy(services: services, stats: clients.fastPathStats, serverName: serverName,
+                                 idleTimeout: idleTimeout, logger: logger)
+            http1 = .init(additionalChannelHandlers: [fast.makeHandler()], idleTimeout: nil)
+        } else {
+            http1 = .init(idleTimeout: .init(idleTimeout))
+        }
         return Application(
             responder: ClientAddressResponder(inner: router.buildResponder(),
                                               trustedProxies: configuration.trustedProxies),
             server: .http1WebSocketUpgrade(
-                configuration: .init(http1: .init(idleTimeout: .init(context.kernel.idleTimeout)),
+                configuration: .init(http1: http1,
                                      ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(30)))),
                 shouldUpgrade: { head, channel, logger in
                     await live.shouldUpgrade(head, channel: channel, logger: logger)
                 }),
-            configuration: .init(address: .hostname(address.host, port: address.port), serverName: "setrag-gateway"),
+            configuration: .init(address: .hostname(address.host, port: address.port), serverName: serverName),
             logger: logger
         )
     }
@@ -110,6 +122,8 @@ struct ClientAddressResponder<Inner: HTTPResponder>: HTTPResponder where Inner.C
 public struct GatewayClients: Sendable {
     public let http: HTTPClient
     let pool: UpstreamPool
+    /// Requests the proxy's short path answered.
+    let fastPathStats = FastProxyStats()
 
     public init(configuration: GatewayConfiguration) {
         http = Self.makeHTTPClient()

@@ -119,49 +119,61 @@ final class UpstreamPool: Sendable {
         _ head: HTTPRequest, to target: UpstreamTarget, on eventLoop: any EventLoop,
         body: (any AsyncSequence<ByteBuffer, any Error> & Sendable)?
     ) async throws -> UpstreamResponse {
+        guard let body else { return try await send(head, to: target, on: eventLoop).get() }
         let key = Key(target: target, eventLoop: ObjectIdentifier(eventLoop))
-        let (channel, reused) = try await connection(key, on: eventLoop, fresh: false)
+        var channel = try takeIdle(key)
+        if channel == nil { channel = try await connect(key, on: eventLoop).get() }
+        guard let channel else { throw UpstreamFailure.unavailable }
+        let response = start(head, on: channel, hasBody: true)
         do {
-            return try await exchange(head, on: channel, body: body)
-        } catch UpstreamFailure.closed(beforeHead: true) where reused && body == nil && head.method.isIdempotentRead {
-            let (channel, _) = try await connection(key, on: eventLoop, fresh: true)
-            return try await exchange(head, on: channel, body: nil)
+            for try await chunk in body {
+                try await channel.writeAndFlush(UpstreamCommand.body(chunk)).get()
+            }
+            try await channel.writeAndFlush(UpstreamCommand.end).get()
+        } catch {
+            // The connection cannot carry another request after half a body: the answer, if one came before
+            // the failure, still counts; otherwise the body's own error (too large, client gone) does.
+            channel.close(promise: nil)
+            if let answer = try? await response.get() { return answer }
+            throw error
+        }
+        return try await response.get()
+    }
+
+    /// The exchange of a request without a body, as a future that completes on the connection's event loop (which
+    /// is `eventLoop` on a server's socket loop): the gateway's fast path never leaves that loop.
+    func send(_ head: HTTPRequest, to target: UpstreamTarget, on eventLoop: any EventLoop)
+        -> EventLoopFuture<UpstreamResponse>
+    {
+        let key = Key(target: target, eventLoop: ObjectIdentifier(eventLoop))
+        let idle: (any Channel)?
+        do { idle = try takeIdle(key) } catch { return eventLoop.makeFailedFuture(error) }
+        guard let idle else {
+            return connect(key, on: eventLoop).flatMap { self.start(head, on: $0, hasBody: false) }
+        }
+        return start(head, on: idle, hasBody: false).flatMapError { error in
+            guard error as? UpstreamFailure == .closed(beforeHead: true), head.method.isIdempotentRead else {
+                return idle.eventLoop.makeFailedFuture(error)
+            }
+            return self.connect(key, on: eventLoop).flatMap { self.start(head, on: $0, hasBody: false) }
         }
     }
 
-    private func exchange(
-        _ head: HTTPRequest, on channel: any Channel, body: (any AsyncSequence<ByteBuffer, any Error> & Sendable)?
-    ) async throws -> UpstreamResponse {
+    /// Hands the request head to the connection's handler; the future is its answer.
+    private func start(_ head: HTTPRequest, on channel: any Channel, hasBody: Bool) -> EventLoopFuture<UpstreamResponse> {
         let response = channel.eventLoop.makePromise(of: UpstreamResponse.self)
         // Fails only when the connection closed before its handler took the request (and so the promise).
-        channel.writeAndFlush(UpstreamCommand.head(head, hasBody: body != nil, response: response))
+        channel.writeAndFlush(UpstreamCommand.head(head, hasBody: hasBody, response: response))
             .whenFailure { _ in response.fail(UpstreamFailure.closed(beforeHead: true)) }
-        if let body {
-            do {
-                for try await chunk in body {
-                    try await channel.writeAndFlush(UpstreamCommand.body(chunk)).get()
-                }
-                try await channel.writeAndFlush(UpstreamCommand.end).get()
-            } catch {
-                // The connection cannot carry another request after half a body: the answer, if one came before
-                // the failure, still counts; otherwise the body's own error (too large, client gone) does.
-                channel.close(promise: nil)
-                if let answer = try? await response.futureResult.get() { return answer }
-                throw error
-            }
-        }
-        return try await response.futureResult.get()
+        return response.futureResult
     }
 
-    /// An idle connection to the key's service on its event loop, or a new one.
-    private func connection(_ key: Key, on eventLoop: any EventLoop, fresh: Bool) async throws
-        -> (any Channel, reused: Bool)
-    {
+    /// An idle connection to the key's service on its event loop, or nil; stale ones on the way are closed.
+    private func takeIdle(_ key: Key) throws -> (any Channel)? {
         let now = NIODeadline.now()
         let (reusable, stale, closed) = state.withLock { state -> ((any Channel)?, [any Channel], Bool) in
             var stale: [any Channel] = []
             guard !state.closed else { return (nil, stale, true) }
-            if fresh { return (nil, stale, false) }
             while let idle = state.idle[key]?.popLast() {
                 if idle.channel.isActive, now - idle.since < idleLifetime { return (idle.channel, stale, false) }
                 stale.append(idle.channel)
@@ -170,11 +182,10 @@ final class UpstreamPool: Sendable {
         }
         for channel in stale { channel.close(promise: nil) }
         if closed { throw UpstreamFailure.cancelled }
-        if let reusable { return (reusable, true) }
-        return (try await connect(key, on: eventLoop), false)
+        return reusable
     }
 
-    private func connect(_ key: Key, on eventLoop: any EventLoop) async throws -> any Channel {
+    private func connect(_ key: Key, on eventLoop: any EventLoop) -> EventLoopFuture<any Channel> {
         let readTimeout = self.readTimeout, responseTimeout = self.responseTimeout
         // The request's own loop when it is a socket loop (it is not under the router tests' embedded loop).
         let bootstrap = (ClientBootstrap(validatingGroup: eventLoop)
@@ -192,11 +203,8 @@ final class UpstreamPool: Sendable {
                     })
                 }
             }
-        do {
-            return try await bootstrap.connect(host: key.target.host, port: key.target.port).get()
-        } catch {
-            throw UpstreamFailure.unavailable
-        }
+        return bootstrap.connect(host: key.target.host, port: key.target.port)
+            .flatMapErrorThrowing { _ in throw UpstreamFailure.unavailable }
     }
 
     /// A connection whose exchange ended cleanly goes back to the pool (called on its event loop).

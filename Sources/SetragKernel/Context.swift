@@ -87,7 +87,8 @@ public struct RequestIDMiddleware<Context: SetragContext>: RouterMiddleware {
         return response
     }
 
-    static func valid(_ id: String) -> Bool {
+    /// Whether a caller's `X-Request-Id` may be kept: 1–128 characters of `[A-Za-z0-9._:-]`.
+    public static func valid(_ id: String) -> Bool {
         let utf8 = id.utf8
         return !utf8.isEmpty && utf8.count <= 128 && utf8.allSatisfy { byte in
             switch byte {

@@ -108,6 +108,12 @@ public enum ProblemResponse {
     public static let contentType = "application/problem+json"
 
     public static func make(_ error: ProblemError, requestID: String?) -> Response {
+        let (head, body) = encode(error, requestID: requestID)
+        return Response(status: head.status, headers: head.headerFields, body: .init(byteBuffer: body))
+    }
+
+    /// The answer's head and body, for code that writes answers itself (the gateway's fast path).
+    public static func encode(_ error: ProblemError, requestID: String?) -> (HTTPResponse, ByteBuffer) {
         var problem = error.problem
         problem.requestId = requestID
         let encoder = JSONEncoder()
@@ -116,7 +122,7 @@ public enum ProblemResponse {
         var headers = error.headers
         headers[.contentType] = contentType
         headers[.cacheControl] = "no-store"
-        return Response(status: error.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return (HTTPResponse(status: error.status, headerFields: headers), ByteBuffer(bytes: data))
     }
 }
 

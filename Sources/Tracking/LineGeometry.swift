@@ -114,6 +114,28 @@ public struct LineGeometry: Sendable {
         return last.km + (along - anchors[anchors.count - 1]) / 1000
     }
 
+    /// The distance along the polyline of a PK (the inverse of `pk(along:)`).
+    func along(pk: Double) -> Double {
+        guard let first = stations.first, let last = stations.last else { return pk * 1000 }
+        if pk <= first.km { return max(0, anchors[0] - (first.km - pk) * 1000) }
+        for index in 1..<stations.count where pk <= stations[index].km {
+            let kmSpan = stations[index].km - stations[index - 1].km
+            guard kmSpan > 0 else { return anchors[index] }
+            return anchors[index - 1] + (pk - stations[index - 1].km) / kmSpan * (anchors[index] - anchors[index - 1])
+        }
+        return min(length, anchors[anchors.count - 1] + (pk - last.km) * 1000)
+    }
+
+    /// The point of the polyline at a PK: where a train at that PK is drawn (and where the train simulator puts it).
+    public func point(atPK pk: Double) -> (lat: Double, lon: Double) {
+        let target = min(length, max(0, along(pk: pk)))
+        guard let next = cumulative.firstIndex(where: { $0 >= target }), next > 0 else { return points[0] }
+        let span = cumulative[next] - cumulative[next - 1]
+        let share = span > 0 ? (target - cumulative[next - 1]) / span : 0
+        let a = points[next - 1], b = points[next]
+        return (a.lat + (b.lat - a.lat) * share, a.lon + (b.lon - a.lon) * share)
+    }
+
     /// The stations on either side of a PK.
     public func leg(at pk: Double) -> (from: String, to: String) {
         guard let first = stations.first, let last = stations.last else { return ("", "") }

@@ -137,14 +137,17 @@ public struct PositionIngest: Sendable {
     let rules: FixRules
     let live: LiveState
     let counters: IngestCounters
+    /// Moves runs on (arrivals, departures, delays) with the fixes stored; none in tests of storage alone.
+    let progress: RunProgressTracker?
 
     public init(store: any TrackingStore, geometry: LineGeometrySource, rules: FixRules, live: LiveState,
-                counters: IngestCounters) {
+                counters: IngestCounters, progress: RunProgressTracker? = nil) {
         self.store = store
         self.geometry = geometry
         self.rules = rules
         self.live = live
         self.counters = counters
+        self.progress = progress
     }
 
     public func ingest(_ fixes: [Fix], device: DeviceRecord, source: FixSource, now: Date) async throws -> Report {
@@ -182,6 +185,7 @@ public struct PositionIngest: Sendable {
         let batch = try await store.store(positions)
         let inserted = batch.inserted
         live.record(batch.stored)
+        if inserted > 0 { await progress?.record(batch.stored, now: now) }
         counters.accepted[source]?.increment(by: inserted)
         counters.duplicates[source]?.increment(by: positions.count - inserted)
         return Report(accepted: inserted, duplicates: positions.count - inserted)

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import Metrics
 import ServiceLifecycle
+import SetragEvents
 import SetragKernel
 import SetragMQTT
 import SetragMySQL
@@ -54,25 +55,31 @@ public enum TrackingModule {
         public let inventory: any InventoryLink
         public let live: LiveState
         public let ingest: PositionIngest
+        public let progress: RunProgressTracker
         public let options: Options
     }
 
     public static func parts(database: any MySQLDatabase, inventory: any InventoryLink, options: Options,
-                             metrics: any MetricsFactory = MetricsSystem.factory) -> Parts {
+                             metrics: any MetricsFactory = MetricsSystem.factory,
+                             logger: Logger = Logger(label: "tracking")) -> Parts {
         let store = MySQLTrackingStore(database: database)
         let live = LiveState()
-        let ingest = PositionIngest(store: store, geometry: LineGeometrySource(link: inventory),
+        let geometry = LineGeometrySource(link: inventory)
+        let progress = RunProgressTracker(store: store, inventory: inventory, geometry: geometry, logger: logger)
+        let ingest = PositionIngest(store: store, geometry: geometry,
                                     rules: FixRules(retentionDays: options.retentionDays), live: live,
-                                    counters: IngestCounters(factory: metrics))
+                                    counters: IngestCounters(factory: metrics), progress: progress)
         return Parts(database: database, store: store, devices: DeviceDirectory(store: store), inventory: inventory,
-                     live: live, ingest: ingest, options: options)
+                     live: live, ingest: ingest, progress: progress, options: options)
     }
 
     public static func buildRouter(parts: Parts, context: ModuleContext,
                                    now: @escaping @Sendable () -> Date = { Date() }) -> Router<AppContext> {
         let router = ServiceHTTP.router(context)
         TrackingRoutes(store: parts.store, devices: parts.devices, ingest: parts.ingest, inventory: parts.inventory,
-                       activeWindow: Double(parts.options.activeMinutes) * 60, now: now).register(on: router)
+                       progress: parts.progress, activeWindow: Double(parts.options.activeMinutes) * 60, now: now)
+            .register(on: router)
+        EventFeedRoute.register(on: router, service: "tracking", database: parts.database)
         return router
     }
 
@@ -92,7 +99,8 @@ public enum TrackingModule {
         guard let broker = context.broker else { throw TrackingStartError.noBroker }
         let inventory = HTTPInventoryLink(baseURL: context.endpoints.url("inventory"), http: context.httpClient,
                                           logger: context.logger)
-        let parts = parts(database: context.requireDatabase(), inventory: inventory, options: options)
+        let parts = parts(database: context.requireDatabase(), inventory: inventory, options: options,
+                          logger: context.logger)
         // Day partitions exist before the first fix is stored; the latest positions are in memory before serving.
         let maintainer = maintainer(parts: parts, logger: context.logger)
         try await maintainer.maintain(now: Date())
@@ -100,6 +108,7 @@ public enum TrackingModule {
         return [
             maintainer,
             telemetryConsumer(parts: parts, broker: broker, logger: context.logger),
+            OutboxRelay(service: "tracking", database: parts.database, broker: broker, logger: context.logger),
             ServiceHTTP.application(name: "tracking", router: buildRouter(parts: parts, context: context),
                                     address: context.endpoints.listen["tracking"]!, kernel: context.kernel,
                                     logger: context.logger),

@@ -83,7 +83,25 @@ enum TrackingOpenAPI {
               "speed": {"type": ["number", "null"], "description": "km/h"},
               "heading": {"type": ["number", "null"]},
               "motion": {"type": "string", "enum": ["moving", "stopped", "unknown"]},
-              "updatedAt": {"type": "string", "format": "date-time", "description": "The time of the fix"}
+              "updatedAt": {"type": "string", "format": "date-time", "description": "The time of the fix"},
+              "delayMinutes": {"type": ["integer", "null"], "description": "Expected lateness at the next stop (negative: early); null without a timetable"},
+              "nextStop": {"type": ["object", "null"], "properties": {
+                "station": {"type": "string"}, "scheduledArrival": {"type": ["string", "null"], "format": "date-time"},
+                "eta": {"type": ["string", "null"], "format": "date-time", "description": "Expected arrival (or departure, at the stop the train is at)"}}}
+            }
+          },
+          "RunStop": {
+            "type": "object",
+            "required": ["seq", "station", "name", "pk", "state"],
+            "properties": {
+              "seq": {"type": "integer"}, "station": {"type": "string"}, "name": {"type": "string"}, "pk": {"type": "number"},
+              "scheduledArrival": {"type": ["string", "null"], "format": "date-time"},
+              "scheduledDeparture": {"type": ["string", "null"], "format": "date-time"},
+              "actualArrival": {"type": ["string", "null"], "format": "date-time"},
+              "actualDeparture": {"type": ["string", "null"], "format": "date-time"},
+              "eta": {"type": ["string", "null"], "format": "date-time"},
+              "etd": {"type": ["string", "null"], "format": "date-time"},
+              "state": {"type": "string", "enum": ["departed", "at", "upcoming"]}
             }
           }
         }
@@ -210,6 +228,8 @@ enum TrackingOpenAPI {
                   "serviceDate": {"type": "string", "format": "date"}, "service": {"type": "string"},
                   "origin": {"type": "string"}, "destination": {"type": "string"}, "status": {"type": "string"},
                   "latest": {"oneOf": [{"$ref": "#/components/schemas/Train"}, {"type": "null"}]},
+                  "delayMinutes": {"type": ["integer", "null"]},
+                  "stops": {"type": "array", "description": "The timetable with what happened and what is expected; empty before the first fix on the line", "items": {"$ref": "#/components/schemas/RunStop"}},
                   "track": {"type": "array", "items": {"type": "object", "required": ["ts", "lat", "lon"], "properties": {
                     "ts": {"type": "string", "format": "date-time"}, "lat": {"type": "number"}, "lon": {"type": "number"},
                     "speed": {"type": ["number", "null"]}, "pk": {"type": ["number", "null"]}}}}

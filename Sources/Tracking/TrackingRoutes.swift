@@ -10,6 +10,7 @@ struct TrackingRoutes: Sendable {
     let devices: DeviceDirectory
     let ingest: PositionIngest
     let inventory: any InventoryLink
+    let progress: RunProgressTracker
     /// A run is shown by `GET /api/v1/trains` while its latest fix is at most this old.
     let activeWindow: TimeInterval
     let now: @Sendable () -> Date
@@ -20,16 +21,24 @@ struct TrackingRoutes: Sendable {
         router.get("/api/v1/trains") { _, _ in
             let now = now()
             let trains = try await store.trains(since: now.addingTimeInterval(-activeWindow))
-            return JSONResponse(TrainsJSON(trains: trains.map(TrainJSON.init)), headers: [.cacheControl: "no-store"])
+            var items: [TrainJSON] = []
+            for train in trains {
+                let estimate = try await progress.progress(tripID: train.run.tripID).map { ($0, $0.estimate(now: now)) }
+                items.append(TrainJSON(run: train.run, position: train.position, progress: estimate))
+            }
+            return JSONResponse(TrainsJSON(trains: items), headers: [.cacheControl: "no-store"])
         }
         router.get("/api/v1/trains/:runId") { request, context in
             guard let id = context.parameters.get("runId", as: Int.self), (1...Int(UInt32.max)).contains(id),
                   let run = try await store.run(tripID: id) else { throw TrackingError.runNotFound }
             let minutes = try Self.minutes(request.uri.queryParameters.get("minutes"))
-            let since = now().addingTimeInterval(-Double(minutes) * 60)
+            let now = now()
+            let since = now.addingTimeInterval(-Double(minutes) * 60)
             async let latest = store.latest(tripID: id)
             async let track = store.track(tripID: id, since: since, limit: 1000)
-            return JSONResponse(RunJSON(run: run, latest: try await latest, track: try await track),
+            let estimate = try await progress.progress(tripID: id).map { ($0, $0.estimate(now: now)) }
+            return JSONResponse(RunJSON(run: run, latest: try await latest, track: try await track,
+                                        progress: estimate, names: await progress.stationNames(now: now)),
                                 headers: [.cacheControl: "no-store"])
         }
         router.get("/openapi.json") { _, _ in
@@ -278,12 +287,25 @@ struct TrainJSON: Encodable, Sendable {
     let heading: Double?
     let motion: String
     let updatedAt: String
+    /// Expected lateness at the next stop in whole minutes (negative: early); nil without a timetable.
+    let delayMinutes: Int?
+    let nextStop: NextStopJSON?
 
-    init(_ train: TrainPosition) {
-        self.init(run: train.run, position: train.position)
+    struct NextStopJSON: Encodable, Sendable {
+        let station: String
+        let scheduledArrival: String?
+        let eta: String?
     }
 
-    init(run: RunRecord, position: StoredPosition) {
+    init(run: RunRecord, position: StoredPosition, progress: (RunProgress, RunEstimate)?) {
+        delayMinutes = progress?.1.delaySeconds.map(Self.minutes)
+        nextStop = progress.flatMap { progress, estimate in
+            estimate.next.map { index in
+                let stop = progress.stops[index]
+                return NextStopJSON(station: stop.station, scheduledArrival: stop.arrival.map(TrackingTime.iso8601),
+                                    eta: (estimate.eta[index] ?? estimate.etd[index]).map(TrackingTime.iso8601))
+            }
+        }
         runId = run.tripID
         tripId = run.tripID
         trainNumber = run.trainNumber
@@ -302,6 +324,24 @@ struct TrainJSON: Encodable, Sendable {
         motion = position.motion.rawValue
         updatedAt = TrackingTime.iso8601(position.fix.ts)
     }
+
+    static func minutes(_ seconds: Int) -> Int { Int((Double(seconds) / 60).rounded()) }
+}
+
+/// A stop of a run on the train page: the timetable next to what happened or what is expected.
+struct RunStopJSON: Encodable, Sendable {
+    let seq: Int
+    let station: String
+    let name: String
+    let pk: Double
+    let scheduledArrival: String?
+    let scheduledDeparture: String?
+    let actualArrival: String?
+    let actualDeparture: String?
+    let eta: String?
+    let etd: String?
+    /// `departed`, `at` (the train is there), or `upcoming`.
+    let state: String
 }
 
 struct TrainsJSON: Encodable, Sendable {
@@ -327,9 +367,30 @@ struct RunJSON: Encodable, Sendable {
     let status: String
     /// Nil while no fix came for the run.
     let latest: TrainJSON?
+    let delayMinutes: Int?
+    /// Empty until the run's first fix on the line.
+    let stops: [RunStopJSON]
     let track: [PointJSON]
 
-    init(run: RunRecord, latest: StoredPosition?, track: [TrackPoint]) {
+    init(run: RunRecord, latest: StoredPosition?, track: [TrackPoint], progress: (RunProgress, RunEstimate)?,
+         names: [String: String]) {
+        delayMinutes = progress?.1.delaySeconds.map(TrainJSON.minutes)
+        var stops: [RunStopJSON] = []
+        if let (progress, estimate) = progress {
+            for (index, stop) in progress.stops.enumerated() {
+                let passage = progress.passages[index]
+                let state = progress.at == index ? "at"
+                    : (index <= progress.lastDeparted || passage.departure != nil
+                       || (index == progress.stops.count - 1 && passage.arrival != nil)) ? "departed" : "upcoming"
+                func iso(_ date: Date?) -> String? { date.map(TrackingTime.iso8601) }
+                stops.append(RunStopJSON(
+                    seq: stop.seq, station: stop.station, name: names[stop.station] ?? stop.station, pk: stop.pk,
+                    scheduledArrival: iso(stop.arrival), scheduledDeparture: iso(stop.departure),
+                    actualArrival: iso(passage.arrival), actualDeparture: iso(passage.departure),
+                    eta: iso(estimate.eta[index]), etd: iso(estimate.etd[index]), state: state))
+            }
+        }
+        self.stops = stops
         runId = run.tripID
         tripId = run.tripID
         trainNumber = run.trainNumber
@@ -338,7 +399,7 @@ struct RunJSON: Encodable, Sendable {
         origin = run.origin
         destination = run.destination
         status = run.status
-        self.latest = latest.map { TrainJSON(run: run, position: $0) }
+        self.latest = latest.map { TrainJSON(run: run, position: $0, progress: progress) }
         self.track = track.map {
             PointJSON(ts: TrackingTime.iso8601($0.ts), lat: $0.lat, lon: $0.lon, speed: $0.speedKmh, pk: $0.pk)
         }

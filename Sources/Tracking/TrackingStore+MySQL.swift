@@ -1,5 +1,6 @@
 import Foundation
 import SQLKit
+import SetragEvents
 import SetragKernel
 import SetragMySQL
 
@@ -312,5 +313,61 @@ public struct MySQLTrackingStore: TrackingStore {
         let safe = names.filter { name in name.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x70 } }
         guard !safe.isEmpty, safe.count == names.count else { return }
         _ = try await db.exec(SQLRaw("ALTER TABLE positions DROP PARTITION \(safe.joined(separator: ", "))"))
+    }
+}
+
+// MARK: progress
+
+extension MySQLTrackingStore {
+    struct ProgressRow: Decodable {
+        let state: String
+    }
+
+    static func decode(_ state: String) throws -> RunProgress {
+        try JSONDecoder().decode(RunProgress.self, from: Data(state.utf8))
+    }
+
+    public func progress(tripID: Int) async throws -> RunProgress? {
+        try await db.raw("SELECT state FROM run_progress WHERE trip_id = \(bind: tripID)")
+            .first(decoding: ProgressRow.self).map { try Self.decode($0.state) }
+    }
+
+    public func updateProgress(tripID: Int, initial: RunProgress, now: Date,
+                               _ change: @escaping @Sendable (inout RunProgress) -> [any DomainEvent]) async throws
+        -> RunProgress
+    {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let initialState = String(decoding: try encoder.encode(initial), as: UTF8.self)
+        return try await retryingDeadlocks {
+            try await db.withTransaction { tx in
+                _ = try await tx.exec(SQLQueryString("""
+                    INSERT IGNORE INTO run_progress (trip_id, state, delay_seconds, updated_at)
+                    VALUES (\(bind: tripID), \(bind: initialState), NULL, \(bind: now))
+                    """))
+                guard let row = try await tx.raw("""
+                    SELECT state FROM run_progress WHERE trip_id = \(bind: tripID) FOR UPDATE
+                    """).first(decoding: ProgressRow.self) else { throw CancellationError() }
+                var progress = try Self.decode(row.state)
+                let before = progress
+                let events = change(&progress)
+                guard progress != before else { return progress }
+                let state = String(decoding: try encoder.encode(progress), as: UTF8.self)
+                _ = try await tx.exec(SQLQueryString("""
+                    UPDATE run_progress SET state = \(bind: state),
+                        delay_seconds = \(bind: progress.estimate(now: now).delaySeconds), updated_at = \(bind: now)
+                    WHERE trip_id = \(bind: tripID)
+                    """))
+                for event in events { try await event.appendToOutbox(on: tx, now: now) }
+                return progress
+            }
+        }
+    }
+}
+
+extension DomainEvent {
+    /// `Outbox.append` for an event known only as `any DomainEvent`.
+    func appendToOutbox(on transaction: any MySQLDatabase, now: Date) async throws {
+        try await Outbox.append(self, on: transaction, now: now)
     }
 }

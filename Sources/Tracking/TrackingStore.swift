@@ -1,4 +1,5 @@
 import Foundation
+import SetragEvents
 
 /// A GPS tracker known to tracking. Its key is never kept, only its SHA-256.
 public struct DeviceRecord: Sendable, Equatable {
@@ -87,6 +88,14 @@ public protocol TrackingStore: Sendable {
     func latest(tripID: Int) async throws -> StoredPosition?
     /// The run's fixes at or after `since`, oldest first, at most `limit` (the newest ones).
     func track(tripID: Int, since: Date, limit: Int) async throws -> [TrackPoint]
+
+    /// The run's progress, nil before its first fix.
+    func progress(tripID: Int) async throws -> RunProgress?
+    /// Changes a run's progress (`initial` when it has none) under its row's lock; the events `change` returns are
+    /// written to the outbox in the same transaction. Returns the progress as saved.
+    func updateProgress(tripID: Int, initial: RunProgress, now: Date,
+                        _ change: @escaping @Sendable (inout RunProgress) -> [any DomainEvent]) async throws
+        -> RunProgress
 
     /// The partitions of the positions table, in order.
     func partitions() async throws -> [PositionPartition]

@@ -34,18 +34,32 @@ enum GatewayHarness {
         _ extra: [String: String] = [:], mode: TestingSetup = .router,
         test: @escaping @Sendable (any TestClientProtocol, GatewayConfiguration) async throws -> Void
     ) async throws {
+        try await withFakeService { port in
+            try await withGateway(upstream: "http://localhost:\(port)", extra, mode: mode, test: test)
+        }
+    }
+
+    /// Runs `body` with a `FakeService` listening on the port it is given.
+    static func withFakeService(_ body: @escaping @Sendable (Int) async throws -> Void) async throws {
         let router = Router(context: BasicRequestContext.self)
         router.middlewares.add(FakeService())
         let upstream = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        try await upstream.test(.live) { upstreamClient in
-            let port = try #require(upstreamClient.port)
-            try await withGateway(upstream: "http://localhost:\(port)", extra, mode: mode, test: test)
-        }
+        try await upstream.test(.live) { upstreamClient in try await body(try #require(upstreamClient.port)) }
     }
 
     static func withGateway(
         upstream: String, _ extra: [String: String] = [:], mode: TestingSetup = .router,
         test: @escaping @Sendable (any TestClientProtocol, GatewayConfiguration) async throws -> Void
+    ) async throws {
+        try await withGatewayClients(upstream: upstream, extra, mode: mode) { client, configuration, _ in
+            try await test(client, configuration)
+        }
+    }
+
+    /// As `withGateway`, with the gateway's outgoing clients (their pool, the short path's count) for the test.
+    static func withGatewayClients(
+        upstream: String, _ extra: [String: String] = [:], mode: TestingSetup = .router,
+        test: @escaping @Sendable (any TestClientProtocol, GatewayConfiguration, GatewayClients) async throws -> Void
     ) async throws {
         let settings = settings(upstream: upstream, extra)
         let configuration = GatewayConfiguration(settings)
@@ -63,7 +77,7 @@ enum GatewayHarness {
             database: nil, broker: nil, httpClient: clients.http, metrics: PrometheusCollectorRegistry(), verifier: verifier)
         let app = GatewayModule.buildApplication(configuration: configuration, context: context, clients: clients)
         do {
-            try await app.test(mode) { gatewayClient in try await test(gatewayClient, configuration) }
+            try await app.test(mode) { gatewayClient in try await test(gatewayClient, configuration, clients) }
         } catch {
             try await clients.shutdown()
             throw error
@@ -120,6 +134,10 @@ struct FakeService: RouterMiddleware {
         case (.get, "/api/v1/trains/slow"):
             try await Task.sleep(for: .seconds(1))
             return Self.json("{}")
+        case (.get, "/api/v1/gtfs.zip"):
+            // A large answer: it reaches the gateway in many reads and streams through.
+            return Response(status: .ok, headers: [.contentType: "application/zip"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: Self.largeBody)))
         default:
             let body = try await request.collectBody(upTo: 16 << 20)
             var headers: [String: String] = [:]
@@ -136,6 +154,7 @@ struct FakeService: RouterMiddleware {
     }
 
     static let spent = Mutex<Set<String>>([])
+    static let largeBody: [UInt8] = (0..<2_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
 
     static func token(form: String, authorization: String?) -> Response {
         let expected = "Basic " + Data("setrag-web:\(GatewayHarness.clientSecret)".utf8).base64EncodedString()

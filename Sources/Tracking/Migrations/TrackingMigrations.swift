@@ -1,3 +1,4 @@
+import SetragEvents
 import SetragKernel
 
 /// The tracking database's schema, in order. Names are stable: never rename or edit one that has shipped.
@@ -84,6 +85,20 @@ enum TrackingMigrations {
                 received_at DATETIME(3) NOT NULL,
                 PRIMARY KEY (device_id, trip_id),
                 KEY latest_positions_trip (trip_id, ts)
+            ) \(table)
+            """,
+        ]),
+        EventsMigrations.outbox(service: "tracking"),
+        Migration("tracking_0003_run_progress", [
+            // Each run's progress along its stops (JSON of `RunProgress`: the timetable it runs to, when it arrived
+            // at and left each stop, the delay thresholds announced), changed under a row lock in the same
+            // transaction that writes its events to the outbox.
+            """
+            CREATE TABLE run_progress (
+                trip_id INT UNSIGNED NOT NULL PRIMARY KEY,
+                state MEDIUMTEXT NOT NULL,
+                delay_seconds INT NULL,
+                updated_at DATETIME(3) NOT NULL
             ) \(table)
             """,
         ]),
