@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "setrag",
             dependencies: services.map { .byName(name: $0) } + [
-                "SetragKernel", "PaymentsSimulator", product("ArgumentParser", "swift-argument-parser"),
+                "SetragKernel", "PaymentsSimulator", "TrainSimulator", product("ArgumentParser", "swift-argument-parser"),
             ],
             swiftSettings: settings
         ),
@@ -129,6 +129,8 @@ let package = Package(
                            product("ServiceLifecycle", "swift-service-lifecycle")],
             swiftSettings: settings
         ),
+        .target(name: "TrainSimulator", dependencies: ["Tracking", "SetragKernel"], swiftSettings: settings),
+        libraryTests("TrainSimulator"),
         libraryTests("PaymentsSimulator", product("HummingbirdTesting", "hummingbird"),
                      product("AsyncHTTPClient", "async-http-client"), product("Crypto", "swift-crypto")),
     ]

@@ -6,6 +6,21 @@ import SetragKernel
 /// gateway never routes `/internal`).
 extension InventoryRoutes {
     func registerInternalTrips(on router: Router<AppContext>) {
+        // The trips on the line between two instants (at most 3 days apart), with their stops.
+        router.get("/internal/trips") { request, _ in
+            let parameters = request.uri.queryParameters
+            guard let from = parameters.get("from").flatMap(Self.instant),
+                  let to = parameters.get("to").flatMap(Self.instant), from < to,
+                  to.timeIntervalSince(from) <= 3 * 86_400 else {
+                throw ProblemError.validation([.init(field: "from", code: "invalid",
+                                                     message: "from < to, ISO 8601 instants at most 3 days apart")])
+            }
+            var trips: [InternalTripJSON] = []
+            for id in try await store.trips(running: from..<to) {
+                if let trip = try await store.trip(id: id) { trips.append(InternalTripJSON(trip)) }
+            }
+            return JSONResponse(InternalTripsJSON(trips: trips), headers: [.cacheControl: "no-store"])
+        }
         router.get("/internal/trips/:tripId") { _, context in
             guard let id = context.parameters.get("tripId", as: Int.self), (1...Int(UInt32.max)).contains(id),
                   let trip = try await store.trip(id: id) else {
@@ -13,6 +28,19 @@ extension InventoryRoutes {
             }
             return JSONResponse(InternalTripJSON(trip), headers: [.cacheControl: "no-store"])
         }
+    }
+}
+
+struct InternalTripsJSON: Encodable, Sendable {
+    let trips: [InternalTripJSON]
+}
+
+extension InventoryRoutes {
+    static func instant(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
     }
 }
 

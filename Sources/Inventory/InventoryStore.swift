@@ -71,6 +71,9 @@ public protocol InventoryStore: Sendable {
     /// For each trip, each class it carries and the number of its seats free on every leg of `legs`.
     func freeSeatsByClass(trips: [Int], legs: ClosedRange<Int>, now: Date) async throws -> [Int: [String: Int]]
     func trip(id: Int) async throws -> TripRecord?
+    /// The ids of the trips on the line during `window`: leaving their origin before its end and reaching their
+    /// destination after its start.
+    func trips(running window: Range<Date>) async throws -> [Int]
     /// The seats of the trip free on every leg of `legs`.
     func freeSeats(trip: Int, legs: ClosedRange<Int>, now: Date) async throws -> Set<SeatKey>
 

@@ -115,6 +115,18 @@ public struct Platform: Sendable {
             verifier: verifier)
     }
 
+    /// Runs `body` with the first module's context open (its database, the broker, the HTTP client), for tools
+    /// that act as that module (the train simulator registers its trackers in tracking's database).
+    public func withContext<T>(_ body: (ModuleContext) async throws -> T) async throws -> T {
+        let prepared = try prepare()
+        return try await withResources(prepared, connectBroker: true) { http, broker, pools, verifier in
+            try await checkMigrations(prepared, pools: pools)
+            let module = modules[0]
+            return try await body(context(module, prepared, http: http, broker: broker, pools: pools,
+                                          verifier: verifier))
+        }
+    }
+
     /// Creates each module's database (and account) and applies its migrations.
     public func migrate() async throws -> [String] {
         let prepared = try prepare()

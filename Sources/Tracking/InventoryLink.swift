@@ -11,6 +11,13 @@ public struct InventoryTrip: Decodable, Sendable, Equatable {
         public var station: String
         public var arrival: String?
         public var departure: String?
+
+        public init(seq: Int, station: String, arrival: String?, departure: String?) {
+            self.seq = seq
+            self.station = station
+            self.arrival = arrival
+            self.departure = departure
+        }
     }
 
     public var id: Int
@@ -20,8 +27,17 @@ public struct InventoryTrip: Decodable, Sendable, Equatable {
     public var status: String
     public var stops: [Stop]
 
+    public init(id: Int, trainNumber: Int, serviceDate: String, service: String, status: String, stops: [Stop]) {
+        self.id = id
+        self.trainNumber = trainNumber
+        self.serviceDate = serviceDate
+        self.service = service
+        self.status = status
+        self.stops = stops
+    }
+
     /// The run tracking records for it.
-    var run: RunRecord {
+    public var run: RunRecord {
         func instant(_ text: String?) -> Date? { text.flatMap(FixTime.iso) }
         return RunRecord(tripID: id, trainNumber: trainNumber, serviceDate: serviceDate, service: service,
                          origin: stops.first?.station ?? "", destination: stops.last?.station ?? "",
@@ -36,6 +52,8 @@ public protocol InventoryLink: Sendable {
     func network() async throws -> (stations: [LineStation], line: [(lat: Double, lon: Double)])
     /// The trip, or nil when inventory has none of that id: `GET /internal/trips/{id}`.
     func trip(id: Int) async throws -> InventoryTrip?
+    /// The trips on the line between two instants: `GET /internal/trips?from=&to=`.
+    func trips(from: Date, to: Date) async throws -> [InventoryTrip]
 }
 
 /// Inventory at `inventory.url`, through the process's shared HTTP client. Failures are
@@ -69,6 +87,13 @@ public struct HTTPInventoryLink: InventoryLink {
 
     public func trip(id: Int) async throws -> InventoryTrip? {
         try await get("/internal/trips/\(id)", as: InventoryTrip.self)
+    }
+
+    struct TripsJSON: Decodable { let trips: [InventoryTrip] }
+
+    public func trips(from: Date, to: Date) async throws -> [InventoryTrip] {
+        let from = TrackingTime.utc(from), to = TrackingTime.utc(to)
+        return try await get("/internal/trips?from=\(from)&to=\(to)", as: TripsJSON.self)?.trips ?? []
     }
 
     /// A 2xx answer decoded; nil for a 404; anything else unavailable.

@@ -196,11 +196,18 @@ struct AssignmentRequest: JSONRequestBody {
 // MARK: JSON answers (the shapes of TrackingOpenAPI)
 
 /// Instants as the platform writes them: local time in Africa/Libreville (UTC+1, no summer time) with its offset.
-enum TrackingTime {
-    static func iso8601(_ date: Date) -> String {
+public enum TrackingTime {
+    public static func iso8601(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone(secondsFromGMT: 3600)
         formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    /// UTC with milliseconds (`2026-11-22T13:40:05.250Z`): for query strings and devices' fixes.
+    public static func utc(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.string(from: date)
     }
 }

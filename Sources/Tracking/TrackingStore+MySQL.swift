@@ -46,6 +46,10 @@ public struct MySQLTrackingStore: TrackingStore {
             .first(decoding: DeviceRow.self)?.record
     }
 
+    public func rekey(device id: Int, keyHash: [UInt8]) async throws {
+        _ = try await db.exec(SQLQueryString("UPDATE devices SET key_hash = \(bind: Data(keyHash)) WHERE id = \(bind: id)"))
+    }
+
     public func devices() async throws -> [DeviceRecord] {
         try await db.raw("SELECT \(unsafeRaw: Self.deviceColumns) FROM devices ORDER BY id")
             .all(decoding: DeviceRow.self).map(\.record)

@@ -71,6 +71,8 @@ public protocol TrackingStore: Sendable {
     func createDevice(name: String, kind: String, keyHash: [UInt8], createdBy: String, now: Date) async throws
         -> DeviceRecord
     func device(id: Int) async throws -> DeviceRecord?
+    /// Gives the device a new key (its old one stops working).
+    func rekey(device id: Int, keyHash: [UInt8]) async throws
     func devices() async throws -> [DeviceRecord]
     /// Records the run (as inventory described it now) and assigns the device to it; nil `run` unassigns. Nil: no
     /// such device.

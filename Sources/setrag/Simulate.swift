@@ -3,12 +3,14 @@ import Foundation
 import PaymentsSimulator
 import ServiceLifecycle
 import SetragKernel
+import Tracking
+import TrainSimulator
 
 /// Simulators of the outside systems the platform talks to, each run as its own process (tests, development).
 struct Simulate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a simulator of an outside system (tests and development, never production).",
-        subcommands: [SimulateEBilling.self])
+        subcommands: [SimulateEBilling.self, SimulateTrains.self])
 }
 
 struct SimulateEBilling: AsyncParsableCommand {
@@ -52,5 +54,66 @@ struct SimulateEBilling: AsyncParsableCommand {
                 services: [.init(service: application)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         }
+    }
+}
+
+struct SimulateTrains: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trains",
+        abstract: "Move the timetable's trains along the line, publishing their fixes over MQTT like real trackers.",
+        discussion: """
+            Reads the trips from inventory (inventory.url), registers one tracker per train in tracking's database \
+            (named sim-<train>-<date>, a new key at each start, assigned to its trip) and publishes a fix per train \
+            every --interval simulated seconds to setrag/telemetry/<deviceId> on the platform's broker. The \
+            simulation starts --replay-hours in the past and runs --speed times faster until it has caught up with \
+            now, then in real time (fixes never carry a future time). Trains leave late or are held between \
+            stations with --delay-chance, reproducibly for a given --seed. Development and tests only.
+            """)
+
+    @Option(help: "Hours in the past the simulation starts at") var replayHours = 0.0
+    @Option(help: "How much faster than real time the simulation runs until it reaches now") var speed = 1.0
+    @Option(help: "Simulated seconds between two fixes of a train") var interval = 10.0
+    @Option(help: "Chance that a train leaves late, and that it is held on each leg (0 to 1)") var delayChance = 0.3
+    @Option(help: "Seed of the random delays (default: from the clock)") var seed: UInt64?
+
+    func validate() throws {
+        guard (0...48).contains(replayHours) else { throw ValidationError("--replay-hours must be 0 to 48") }
+        guard (1...3600).contains(speed) else { throw ValidationError("--speed must be 1 to 3600") }
+        guard (1...600).contains(interval) else { throw ValidationError("--interval must be 1 to 600 seconds") }
+        guard (0...1).contains(delayChance) else { throw ValidationError("--delay-chance must be 0 to 1") }
+    }
+
+    func run() async throws {
+        try await Process.run {
+            let logger = Process.bootstrap()
+            let settings = try await Settings.load()
+            let platform = Platform(modules: [TrackingModule.definition], settings: settings, logger: logger,
+                                    metrics: Process.metrics)
+            try await platform.withContext { context in
+                guard let broker = context.broker else { return }
+                let inventory = HTTPInventoryLink(baseURL: context.endpoints.url("inventory"),
+                                                  http: context.httpClient, logger: logger)
+                let options = TrainSimulator.Options(
+                    from: Date().addingTimeInterval(-replayHours * 3600), speed: speed, interval: interval,
+                    delays: DelayPlan(chance: delayChance),
+                    seed: seed ?? UInt64(Date().timeIntervalSince1970 * 1000))
+                let simulator = TrainSimulator(options: options, inventory: inventory,
+                                               store: MySQLTrackingStore(database: context.requireDatabase()),
+                                               broker: broker, logger: logger)
+                let group = ServiceGroup(configuration: .init(
+                    services: [.init(service: SimulatorService(simulator: simulator))],
+                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                try await group.run()
+            }
+        }
+    }
+}
+
+/// Runs the train simulator until the process is told to stop.
+struct SimulatorService: Service {
+    let simulator: TrainSimulator
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { try await simulator.run() }
     }
 }

@@ -27,4 +27,26 @@ struct InternalTripRouteTests {
             #expect(try await get(client, "/internal/trips/abc").status == .notFound)
         }
     }
+    @Test func theTripsOnTheLineBetweenTwoInstantsAreListed() async throws {
+        let fixture = try await InventoryFixture.make(weeks: 1)
+        try await fixture.run { client in
+            let tuesday = fixture.next(2)
+            let id = try await fixture.tripID(train: 211, date: tuesday)
+            // 211 runs from 12:30 on Tuesday to 01:49 on Wednesday, Libreville time (UTC+1).
+            let during = try await get(client, "/internal/trips?from=\(tuesday)T20:00:00Z&to=\(tuesday)T21:00:00Z")
+            #expect(during.status == .ok)
+            let trips = during.objects("trips")
+            #expect(trips.contains { $0["id"] as? Int == id })
+            #expect(trips.first { $0["id"] as? Int == id }.map { ($0["stops"] as? [Any])?.count } == 8)
+            let before = try await get(client, "/internal/trips?from=\(tuesday)T08:00:00Z&to=\(tuesday)T11:00:00Z")
+            #expect(!before.objects("trips").contains { $0["id"] as? Int == id })
+            for query in ["", "?from=nonsense&to=\(tuesday)T21:00:00Z",
+                          "?from=\(tuesday)T21:00:00Z&to=\(tuesday)T20:00:00Z",
+                          "?from=\(tuesday)T00:00:00Z&to=\(tuesday.adding(days: 5))T00:00:00Z"] {
+                let refused = try await get(client, "/internal/trips\(query)")
+                #expect(refused.status == .unprocessableContent, "\(query)")
+            }
+        }
+    }
 }
+
