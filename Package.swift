@@ -46,7 +46,8 @@ func service(_ name: String) -> [Target] {
         "Identity": [product("HummingbirdBcrypt", "hummingbird-auth")],
         "Payments": [product("Crypto", "swift-crypto")],
         "Booking": [product("Crypto", "swift-crypto")],
-        "Tracking": [product("Crypto", "swift-crypto"), product("Metrics", "swift-metrics")],
+        "Tracking": [product("Crypto", "swift-crypto"), product("Metrics", "swift-metrics"),
+                     product("HummingbirdWebSocket", "hummingbird-websocket")],
         "Gateway": [
             product("HummingbirdWebSocket", "hummingbird-websocket"), product("NIOHTTP1", "swift-nio"),
             product("NIOHTTPTypes", "swift-nio-extras"), product("NIOHTTPTypesHTTP1", "swift-nio-extras"),
@@ -57,7 +58,8 @@ func service(_ name: String) -> [Target] {
     // Tracking's tests read trips and the line from a real inventory too, and read its counters from a registry.
     let testExtra: [String: [Target.Dependency]] = [
         "Booking": ["Inventory"], "Payments": ["PaymentsSimulator"],
-        "Tracking": ["Inventory", product("Prometheus", "swift-prometheus")],
+        "Tracking": ["Inventory", product("Prometheus", "swift-prometheus"),
+                     product("HummingbirdWSTesting", "hummingbird-websocket")],
     ]
     return [
         .target(

@@ -139,15 +139,18 @@ public struct PositionIngest: Sendable {
     let counters: IngestCounters
     /// Moves runs on (arrivals, departures, delays) with the fixes stored; none in tests of storage alone.
     let progress: RunProgressTracker?
+    /// Tells the live channel (`/api/v1/live`) about the runs moved.
+    let announcer: LiveAnnouncer?
 
-    public init(store: any TrackingStore, geometry: LineGeometrySource, rules: FixRules, live: LiveState,
-                counters: IngestCounters, progress: RunProgressTracker? = nil) {
+    init(store: any TrackingStore, geometry: LineGeometrySource, rules: FixRules, live: LiveState,
+         counters: IngestCounters, progress: RunProgressTracker? = nil, announcer: LiveAnnouncer? = nil) {
         self.store = store
         self.geometry = geometry
         self.rules = rules
         self.live = live
         self.counters = counters
         self.progress = progress
+        self.announcer = announcer
     }
 
     public func ingest(_ fixes: [Fix], device: DeviceRecord, source: FixSource, now: Date) async throws -> Report {
@@ -185,7 +188,10 @@ public struct PositionIngest: Sendable {
         let batch = try await store.store(positions)
         let inserted = batch.inserted
         live.record(batch.stored)
-        if inserted > 0 { await progress?.record(batch.stored, now: now) }
+        if inserted > 0 {
+            await progress?.record(batch.stored, now: now)
+            await announcer?.announce(batch.stored, now: now)
+        }
         counters.accepted[source]?.increment(by: inserted)
         counters.duplicates[source]?.increment(by: positions.count - inserted)
         return Report(accepted: inserted, duplicates: positions.count - inserted)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import Metrics
 import ServiceLifecycle
@@ -56,28 +57,60 @@ public enum TrackingModule {
         public let live: LiveState
         public let ingest: PositionIngest
         public let progress: RunProgressTracker
+        public let hub: LiveHub
+        public let updates: LiveUpdates
+        let view: TrainsView
         public let options: Options
     }
 
     public static func parts(database: any MySQLDatabase, inventory: any InventoryLink, options: Options,
                              metrics: any MetricsFactory = MetricsSystem.factory,
-                             logger: Logger = Logger(label: "tracking")) -> Parts {
+                             logger: Logger = Logger(label: "tracking"), broker: MQTTClient? = nil) -> Parts {
         let store = MySQLTrackingStore(database: database)
         let live = LiveState()
         let geometry = LineGeometrySource(link: inventory)
         let progress = RunProgressTracker(store: store, inventory: inventory, geometry: geometry, logger: logger)
+        let hub = LiveHub()
+        let updates = LiveUpdates(broker: broker, hub: hub, logger: logger)
+        let view = TrainsView(store: store, progress: progress, activeWindow: Double(options.activeMinutes) * 60)
         let ingest = PositionIngest(store: store, geometry: geometry,
                                     rules: FixRules(retentionDays: options.retentionDays), live: live,
-                                    counters: IngestCounters(factory: metrics), progress: progress)
+                                    counters: IngestCounters(factory: metrics), progress: progress,
+                                    announcer: LiveAnnouncer(updates: updates, view: view, live: live, logger: logger))
         return Parts(database: database, store: store, devices: DeviceDirectory(store: store), inventory: inventory,
-                     live: live, ingest: ingest, progress: progress, options: options)
+                     live: live, ingest: ingest, progress: progress, hub: hub, updates: updates, view: view,
+                     options: options)
+    }
+
+    /// The live channel (`/api/v1/live`), for the tracking server's WebSocket upgrades.
+    static func liveChannel(parts: Parts, context: ModuleContext,
+                                   now: @escaping @Sendable () -> Date = { Date() }) -> LiveChannel {
+        LiveChannel(hub: parts.hub, view: parts.view,
+                    bookings: HTTPBookingLink(baseURL: context.endpoints.url("booking"), http: context.httpClient),
+                    verifier: context.verifier, now: now)
+    }
+
+    /// Tracking's server: its routes, and the WebSocket of `/api/v1/live`.
+    public static func application(parts: Parts, context: ModuleContext) -> some Service {
+        let live = liveChannel(parts: parts, context: context)
+        let address = context.endpoints.listen["tracking"]!
+        var logger = context.logger
+        logger[metadataKey: "service"] = "tracking"
+        return Application(
+            router: buildRouter(parts: parts, context: context),
+            server: .http1WebSocketUpgrade(
+                configuration: .init(http1: .init(idleTimeout: .init(context.kernel.idleTimeout)),
+                                     ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(30)))),
+                shouldUpgrade: { head, _, logger in await live.shouldUpgrade(head, logger: logger) }),
+            configuration: .init(address: .hostname(address.host, port: address.port), serverName: "setrag-tracking"),
+            logger: logger)
     }
 
     public static func buildRouter(parts: Parts, context: ModuleContext,
                                    now: @escaping @Sendable () -> Date = { Date() }) -> Router<AppContext> {
         let router = ServiceHTTP.router(context)
         TrackingRoutes(store: parts.store, devices: parts.devices, ingest: parts.ingest, inventory: parts.inventory,
-                       progress: parts.progress, activeWindow: Double(parts.options.activeMinutes) * 60, now: now)
+                       progress: parts.progress, view: parts.view, now: now)
             .register(on: router)
         EventFeedRoute.register(on: router, service: "tracking", database: parts.database)
         return router
@@ -100,7 +133,7 @@ public enum TrackingModule {
         let inventory = HTTPInventoryLink(baseURL: context.endpoints.url("inventory"), http: context.httpClient,
                                           logger: context.logger)
         let parts = parts(database: context.requireDatabase(), inventory: inventory, options: options,
-                          logger: context.logger)
+                          logger: context.logger, broker: broker)
         // Day partitions exist before the first fix is stored; the latest positions are in memory before serving.
         let maintainer = maintainer(parts: parts, logger: context.logger)
         try await maintainer.maintain(now: Date())
@@ -109,9 +142,8 @@ public enum TrackingModule {
             maintainer,
             telemetryConsumer(parts: parts, broker: broker, logger: context.logger),
             OutboxRelay(service: "tracking", database: parts.database, broker: broker, logger: context.logger),
-            ServiceHTTP.application(name: "tracking", router: buildRouter(parts: parts, context: context),
-                                    address: context.endpoints.listen["tracking"]!, kernel: context.kernel,
-                                    logger: context.logger),
+            parts.updates,
+            application(parts: parts, context: context),
         ]
     }
 }

@@ -11,22 +11,14 @@ struct TrackingRoutes: Sendable {
     let ingest: PositionIngest
     let inventory: any InventoryLink
     let progress: RunProgressTracker
-    /// A run is shown by `GET /api/v1/trains` while its latest fix is at most this old.
-    let activeWindow: TimeInterval
+    let view: TrainsView
     let now: @Sendable () -> Date
 
     func register(on router: Router<AppContext>) {
         registerDevices(on: router)
         registerIngestion(on: router)
         router.get("/api/v1/trains") { _, _ in
-            let now = now()
-            let trains = try await store.trains(since: now.addingTimeInterval(-activeWindow))
-            var items: [TrainJSON] = []
-            for train in trains {
-                let estimate = try await progress.progress(tripID: train.run.tripID).map { ($0, $0.estimate(now: now)) }
-                items.append(TrainJSON(run: train.run, position: train.position, progress: estimate))
-            }
-            return JSONResponse(TrainsJSON(trains: items), headers: [.cacheControl: "no-store"])
+            JSONResponse(TrainsJSON(trains: try await view.active(now: now())), headers: [.cacheControl: "no-store"])
         }
         router.get("/api/v1/trains/:runId") { request, context in
             guard let id = context.parameters.get("runId", as: Int.self), (1...Int(UInt32.max)).contains(id),

@@ -45,6 +45,9 @@ export function Header({ path, here, session }: Props) {
             <NavLink to="/trips" path={path}>
               {t('app.nav.trips')}
             </NavLink>
+            <NavLink to="/live" path={path}>
+              {t('app.nav.live')}
+            </NavLink>
             {session.status === 'signed-in' ? (
               <NavLink to="/bookings" path={path}>
                 {t('app.nav.bookings')}

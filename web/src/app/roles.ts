@@ -1,13 +1,15 @@
 // Which roles open which area. Identity owns the roles; this is only the shell's view of them.
 import type { Access } from '../ui/AreaGate';
 
-export type Area = 'pro' | 'agent' | 'counter';
+export type Area = 'pro' | 'agent' | 'counter' | 'tracking';
 
 export const AREA_ROLES: Record<Area, readonly string[]> = {
   pro: ['b2b_member', 'b2b_admin', 'admin'],
   agent: ['agent', 'conductor', 'operator', 'admin'],
   /** Counter sales, paid in cash: booking and payments ask for `counter.sell`. */
   counter: ['agent', 'admin'],
+  /** The GPS devices of the trains: registering them asks for `tracking.manage`, assigning them `operations.manage`. */
+  tracking: ['operator', 'admin'],
 };
 
 export function hasArea(roles: readonly string[], area: Area): boolean {

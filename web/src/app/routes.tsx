@@ -4,6 +4,7 @@ import { ProfilePage, SignUpPage, refreshSession, type Session } from '../featur
 import { AgentArea, CheckPage, CollectPage, ManifestPage, SalePage } from '../features/agent';
 import { BookingPage, BookingsPage } from '../features/bookings';
 import { HomePage } from '../features/home';
+import { DevicesPage, LivePage, TrainPage } from '../features/live';
 import { ProArea } from '../features/pro';
 import { BookPage, SeatMapPage, TripSearchPanel, TripsPage } from '../features/trips';
 import { normalizePath } from '../lib/router';
@@ -14,6 +15,9 @@ const retry = () => void refreshSession();
 
 /** `/trips/42/seats`, `/trips/42/book`: a page of one trip. */
 const TRIP_PAGE = /^\/trips\/([1-9]\d{0,9})\/(seats|book)$/;
+
+/** `/trains/123`: a train run's live page, by its id (the id of its dated trip). */
+const TRAIN_PAGE = /^\/trains\/([1-9]\d{0,9})$/;
 
 /** `/bookings/W5GWPH`: a booking, by its reference (PNR), whatever the case it is typed in. */
 const BOOKING_PAGE = /^\/bookings\/([A-Za-z0-9]{6})$/;
@@ -29,6 +33,11 @@ export function renderRoute(path: string, session: Session): ReactElement {
       phone: session.status === 'signed-in' ? session.user.phone : null,
     };
     return <BookPage tripId={tripId} account={account} />;
+  }
+  const trainPage = TRAIN_PAGE.exec(normalized);
+  if (trainPage) {
+    const runId = Number(trainPage[1]);
+    return <TrainPage key={runId} runId={runId} />;
   }
   const bookingPage = BOOKING_PAGE.exec(normalized);
   if (bookingPage) {
@@ -47,6 +56,8 @@ export function renderRoute(path: string, session: Session): ReactElement {
       return <TripsPage />;
     case '/bookings':
       return <BookingsPage />;
+    case '/live':
+      return <LivePage />;
     case '/signup':
       return <SignUpPage session={session} />;
     case '/profile':
@@ -58,6 +69,7 @@ export function renderRoute(path: string, session: Session): ReactElement {
         <AgentArea
           access={accessTo('agent', session)}
           canSell={session.status === 'signed-in' && hasArea(session.user.roles, 'counter')}
+          canManageDevices={session.status === 'signed-in' && hasArea(session.user.roles, 'tracking')}
           onRetry={retry}
         />
       );
@@ -69,6 +81,8 @@ export function renderRoute(path: string, session: Session): ReactElement {
       return <SalePage access={accessTo('counter', session)} onRetry={retry} />;
     case '/agent/collect':
       return <CollectPage access={accessTo('counter', session)} onRetry={retry} />;
+    case '/agent/devices':
+      return <DevicesPage access={accessTo('tracking', session)} onRetry={retry} />;
     default:
       return <NotFoundPage />;
   }

@@ -5,6 +5,7 @@ import frAgent from './fr/agent.json';
 import frApp from './fr/app.json';
 import frBookings from './fr/bookings.json';
 import frHome from './fr/home.json';
+import frLive from './fr/live.json';
 import frPro from './fr/pro.json';
 import frTrips from './fr/trips.json';
 import frUi from './fr/ui.json';
@@ -13,6 +14,7 @@ import enAgent from './en/agent.json';
 import enApp from './en/app.json';
 import enBookings from './en/bookings.json';
 import enHome from './en/home.json';
+import enLive from './en/live.json';
 import enPro from './en/pro.json';
 import enTrips from './en/trips.json';
 import enUi from './en/ui.json';
@@ -24,6 +26,7 @@ export const fr = {
   app: frApp,
   bookings: frBookings,
   home: frHome,
+  live: frLive,
   pro: frPro,
   trips: frTrips,
   ui: frUi,
@@ -37,6 +40,7 @@ export const en: Messages = {
   app: enApp,
   bookings: enBookings,
   home: enHome,
+  live: enLive,
   pro: enPro,
   trips: enTrips,
   ui: enUi,

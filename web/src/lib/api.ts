@@ -140,3 +140,13 @@ export const request: Requester = createClient({
   fetch: (input, init) => fetch(input, init),
   cookies: () => (typeof document === 'undefined' ? '' : document.cookie),
 });
+
+/**
+ * A successful answer read by `parse` (which returns null when the body is not what the contract promises: the
+ * answer is then `unexpected`, as a malformed body would be); errors unchanged.
+ */
+export function parseResult<T>(result: ApiResult<unknown>, parse: (body: unknown) => T | null): ApiResult<T> {
+  if (!result.ok) return result;
+  const data = parse(result.data);
+  return data === null ? { ok: false, error: { kind: 'unexpected', status: result.status } } : { ...result, data };
+}

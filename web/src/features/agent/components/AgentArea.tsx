@@ -7,11 +7,13 @@ interface Props {
   access: Access;
   /** Counter sales need the agent's role (cash is taken at a counter). */
   canSell: boolean;
+  /** The GPS devices of the trains are the operators' (`tracking.manage`). */
+  canManageDevices: boolean;
   onRetry: () => void;
 }
 
 /** `/agent`: the staff area: ticket checks, trip manifests, counter sales. */
-export function AgentArea({ access, canSell, onRetry }: Props) {
+export function AgentArea({ access, canSell, canManageDevices, onRetry }: Props) {
   const t = useT();
   return (
     <>
@@ -50,6 +52,14 @@ export function AgentArea({ access, canSell, onRetry }: Props) {
                 <Link to="/agent/collect">{t('agent.area.collect')}</Link>
               </h2>
               <p>{t('agent.area.collectText')}</p>
+            </li>
+          ) : null}
+          {canManageDevices ? (
+            <li className="card">
+              <h2>
+                <Link to="/agent/devices">{t('agent.area.devices')}</Link>
+              </h2>
+              <p>{t('agent.area.devicesText')}</p>
             </li>
           ) : null}
         </ul>

@@ -20,7 +20,9 @@ import type { Booking } from '../api/types';
 import { formatRemaining, isCancellable, secondsLeft, statusTone } from '../hold';
 import { useNow } from '../useNow';
 import { isExchangeable } from '../exchange';
+import { followsTrain } from '../liveStatus';
 import { CancelPanel } from './CancelPanel';
+import { LiveTrainStatus } from './LiveTrainStatus';
 import { ExchangePanel } from './ExchangePanel';
 import { CLASS_NAMES, PASSENGER_TYPES, named } from './labels';
 import { PaymentPanel } from './PaymentPanel';
@@ -119,6 +121,7 @@ function BookingView({ pnr }: { pnr: string }) {
     <>
       <PageTitle>{title}</PageTitle>
       <StatusPanel booking={booking} headingRef={statusHeading} onHoldOver={() => void reload()} />
+      {followsTrain(booking, Date.now()) ? <LiveTrainStatus key={booking.trip.id} booking={booking} /> : null}
       {booking.status === 'awaiting_payment' ? (
         <PaymentPanel
           booking={booking}
