@@ -47,6 +47,7 @@ public struct QuotaRule: Sendable, Equatable {
 /// | `gateway.cors.origins` | empty (same origin only); comma-separated origins |
 /// | `gateway.upstream_timeout` | 25 seconds until an upstream answers with its head |
 /// | `gateway.trusted_proxies` | empty; addresses whose `X-Forwarded-For` is believed |
+/// | `gateway.map_tiles_origin` | none; the origin of the live map's tile server (`https://tiles.example.ga`), allowed as an image source |
 /// | `gateway.fast_path` | true: anonymous GETs from non-browsers are proxied by a channel handler (`FastProxy`) |
 public struct GatewayConfiguration: Sendable {
     /// The URL the public uses, without a trailing slash (`https://setrag.ga`).
@@ -67,6 +68,8 @@ public struct GatewayConfiguration: Sendable {
     public var publicMetrics: Bool
     /// Whether anonymous GETs and HEADs from clients that are not browsers take the proxy's short path.
     public var fastPath: Bool
+    /// The live map's tile server in production (its origin), allowed by the pages' CSP.
+    public var mapTilesOrigin: String?
 
     public init(_ settings: Settings) {
         let url = settings.string("gateway.public_url", default: "http://127.0.0.1:8080")
@@ -112,6 +115,13 @@ public struct GatewayConfiguration: Sendable {
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         publicMetrics = settings.bool("gateway.public_metrics", default: false)
         fastPath = settings.bool("gateway.fast_path", default: true)
+        mapTilesOrigin = settings.optionalString("gateway.map_tiles_origin").flatMap { text in
+            guard let origin = Self.origin(of: text), origin == text.lowercased() else {
+                settings.invalid("gateway.map_tiles_origin", "must be an origin like https://tiles.example.ga")
+                return nil
+            }
+            return origin
+        }
     }
 
     /// `scheme://host[:port]` in lower case, the default port left out; nil unless an http(s) URL with a host.

@@ -9,8 +9,12 @@ import SetragKernel
 /// everything else is revalidated (`no-cache`, with ETag). HTML carries the security headers.
 struct StaticFiles: Sendable {
     let files: FileMiddleware<AppContext, LocalFileSystem>
+    let contentSecurityPolicy: String
 
-    init(root: String, logger: Logger) {
+    /// `tilesOrigin`: where the live map's tiles come from in production (`gateway.map_tiles_origin`), allowed as an
+    /// image source; none by default (the map draws the line from our own data).
+    init(root: String, tilesOrigin: String? = nil, logger: Logger) {
+        contentSecurityPolicy = Self.contentSecurityPolicy(tilesOrigin: tilesOrigin)
         files = FileMiddleware(
             fileProvider: LocalFileSystem(rootFolder: root, threadPool: .singleton, logger: logger),
             searchForIndexHtml: true
@@ -18,10 +22,12 @@ struct StaticFiles: Sendable {
                                   mappedToFileExtension: "webmanifest")
     }
 
-    static let contentSecurityPolicy = [
-        "default-src 'self'", "img-src 'self' data: blob:", "object-src 'none'", "base-uri 'self'",
-        "form-action 'self'", "frame-ancestors 'none'",
-    ].joined(separator: "; ")
+    static func contentSecurityPolicy(tilesOrigin: String?) -> String {
+        [
+            "default-src 'self'", "img-src 'self' data: blob:" + (tilesOrigin.map { " " + $0 } ?? ""),
+            "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
+        ].joined(separator: "; ")
+    }
 
     /// Paths that belong to the API or the sign-in, which never fall back to the app.
     static func mayServe(_ request: Request) -> Bool {
@@ -61,7 +67,7 @@ struct StaticFiles: Sendable {
             response.headers[.cacheControl] = "public, max-age=31536000, immutable"
         }
         if isHTML {
-            response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
+            response.headers[.contentSecurityPolicy] = contentSecurityPolicy
             response.headers[.referrerPolicy] = "same-origin"
             response.headers[.xFrameOptions] = "DENY"
         }

@@ -73,4 +73,20 @@ struct StaticFilesTests {
             }
         }
     }
+
+    @Test("a tile server configured for the live map is allowed as an image source, and only it")
+    func tilesOrigin() async throws {
+        let root = try Self.webRoot()
+        try await GatewayHarness.withGateway(["gateway.web_root": root,
+                                              "gateway.map_tiles_origin": "https://tiles.example.ga"]) { client, _ in
+            try await client.execute(uri: "/live", method: .get, headers: [.accept: "text/html"]) { response in
+                let csp = try #require(response.headers[.contentSecurityPolicy])
+                #expect(csp.contains("img-src 'self' data: blob: https://tiles.example.ga;"))
+            }
+        }
+        let settings = GatewayHarness.settings(upstream: "http://127.0.0.1:1",
+                                               ["gateway.map_tiles_origin": "https://tiles.example.ga/{z}/{x}/{y}.png"])
+        _ = GatewayConfiguration(settings)
+        #expect(throws: (any Error).self) { try settings.validate() }
+    }
 }
