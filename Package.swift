@@ -38,6 +38,9 @@ let sharedLibraries: [Target] = [
         swiftSettings: settings
     ),
     .target(name: "SetragEvents", dependencies: ["SetragKernel"], swiftSettings: settings),
+    // GTFS Realtime's messages: generated once from the .proto beside them (see its header) and committed.
+    .target(name: "GTFSRealtime", dependencies: [product("SwiftProtobuf", "swift-protobuf")],
+            exclude: ["gtfs-realtime.proto"], swiftSettings: settings),
 ]
 
 /// A service library: the kernel and events, plus what the service needs of its own.
@@ -47,7 +50,7 @@ func service(_ name: String) -> [Target] {
         "Payments": [product("Crypto", "swift-crypto")],
         "Booking": [product("Crypto", "swift-crypto")],
         "Tracking": [product("Crypto", "swift-crypto"), product("Metrics", "swift-metrics"),
-                     product("HummingbirdWebSocket", "hummingbird-websocket")],
+                     product("HummingbirdWebSocket", "hummingbird-websocket"), "GTFSRealtime"],
         "Gateway": [
             product("HummingbirdWebSocket", "hummingbird-websocket"), product("NIOHTTP1", "swift-nio"),
             product("NIOHTTPTypes", "swift-nio-extras"), product("NIOHTTPTypesHTTP1", "swift-nio-extras"),
@@ -59,7 +62,8 @@ func service(_ name: String) -> [Target] {
     let testExtra: [String: [Target.Dependency]] = [
         "Booking": ["Inventory"], "Payments": ["PaymentsSimulator"],
         "Tracking": ["Inventory", product("Prometheus", "swift-prometheus"),
-                     product("HummingbirdWSTesting", "hummingbird-websocket")],
+                     product("HummingbirdWSTesting", "hummingbird-websocket"), "GTFSRealtime",
+                     product("SwiftProtobuf", "swift-protobuf")],
     ]
     return [
         .target(
@@ -93,6 +97,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),

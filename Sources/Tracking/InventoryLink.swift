@@ -54,6 +54,8 @@ public protocol InventoryLink: Sendable {
     func trip(id: Int) async throws -> InventoryTrip?
     /// The trips on the line between two instants: `GET /internal/trips?from=&to=`.
     func trips(from: Date, to: Date) async throws -> [InventoryTrip]
+    /// The weekly timetable (the static GTFS feed is built from it): `GET /internal/timetable`.
+    func timetable() async throws -> [WeeklyTrain]
 }
 
 /// Inventory at `inventory.url`, through the process's shared HTTP client. Failures are

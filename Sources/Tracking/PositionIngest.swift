@@ -171,20 +171,29 @@ public struct PositionIngest: Sendable {
 
     /// Places checked fixes on the line and stores them at once (one insert).
     public func save(_ fixes: [Fix], device: DeviceRecord, source: FixSource, now: Date) async throws -> Report {
+        try await save([(device, fixes)], source: source, now: now)
+    }
+
+    /// Places the checked fixes of several devices on the line and stores them all in one transaction (MQTT's
+    /// flush: one insert for every device's fixes of the interval, not one per device).
+    public func save(_ batches: [(DeviceRecord, [Fix])], source: FixSource, now: Date) async throws -> Report {
         let line = try await geometry.geometry(now: now)
-        let trip = device.tripID ?? 0
-        var hint = live.latest(device: device.id, trip: trip)?.line?.pk
-        var recent = live.recent(device: device.id)
         var positions: [StoredPosition] = []
-        for fix in fixes.sorted(by: { $0.ts < $1.ts }) {
-            let place = line.locate(lat: fix.lat, lon: fix.lon, hint: hint)
-            let sample = Motion.Sample(ts: fix.ts, lat: fix.lat, lon: fix.lon)
-            let motion = Motion.classify(speedKmh: fix.speedKmh, latest: sample, recent: recent)
-            positions.append(StoredPosition(deviceID: device.id, tripID: trip, fix: fix, line: place, motion: motion,
-                                            receivedAt: now))
-            hint = place?.pk ?? hint
-            recent.append(sample)
+        for (device, fixes) in batches {
+            let trip = device.tripID ?? 0
+            var hint = live.latest(device: device.id, trip: trip)?.line?.pk
+            var recent = live.recent(device: device.id)
+            for fix in fixes.sorted(by: { $0.ts < $1.ts }) {
+                let place = line.locate(lat: fix.lat, lon: fix.lon, hint: hint)
+                let sample = Motion.Sample(ts: fix.ts, lat: fix.lat, lon: fix.lon)
+                let motion = Motion.classify(speedKmh: fix.speedKmh, latest: sample, recent: recent)
+                positions.append(StoredPosition(deviceID: device.id, tripID: trip, fix: fix, line: place,
+                                                motion: motion, receivedAt: now))
+                hint = place?.pk ?? hint
+                recent.append(sample)
+            }
         }
+        guard !positions.isEmpty else { return Report(accepted: 0, duplicates: 0) }
         let batch = try await store.store(positions)
         let inserted = batch.inserted
         live.record(batch.stored)

@@ -35,7 +35,7 @@ struct TelemetryMessage: Decodable {
 /// Fixes over MQTT: a shared subscription (`$share/tracking/setrag/telemetry/+`, so tracking processes split the
 /// devices' messages), each message checked as an HTTP batch is (device key, plausibility: a message with an
 /// implausible fix is dropped whole and counted), then gathered and stored in batches: at most every
-/// `flushInterval`, or as soon as `maxFixes` are waiting, one insert per device.
+/// `flushInterval`, or as soon as `maxFixes` are waiting, in one transaction.
 ///
 /// The client acknowledges a message (QoS 1) when it arrives; fixes waiting for the next flush are lost if the
 /// process dies meanwhile (telemetry, not business events: the next fixes replace them).
@@ -77,16 +77,25 @@ public struct TelemetryConsumer: Service {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await message in subscription {
-                        if let (device, fixes) = await accept(message),
-                           await pending.add(fixes, of: device) >= maxFixes {
-                            await flush()
+                        guard let (device, fixes) = await accept(message) else { continue }
+                        // Storing runs beside reading; when far behind, reading waits (the broker keeps the rest).
+                        var waiting = await pending.add(fixes, of: device)
+                        while waiting >= maxFixes * 20 {
+                            try await Task.sleep(for: .milliseconds(20))
+                            waiting = await pending.count
                         }
                     }
                 }
                 group.addTask {
+                    // Stores what waits every `flushInterval`, or as soon as `maxFixes` are waiting: one flush at a
+                    // time, while messages keep being read.
+                    var last = ContinuousClock.now
                     while !Task.isCancelled {
-                        try await Task.sleep(for: flushInterval)
-                        await flush()
+                        try await Task.sleep(for: .milliseconds(20))
+                        if await pending.count >= maxFixes || ContinuousClock.now - last >= flushInterval {
+                            last = ContinuousClock.now
+                            await flush()
+                        }
                     }
                 }
                 try await group.next()
@@ -126,9 +135,19 @@ public struct TelemetryConsumer: Service {
         return (device, fixes)
     }
 
-    /// Stores what is waiting: one insert per device.
+    /// Stores what is waiting, every device's fixes in one transaction; should that fail, each device's apart (so
+    /// that one device's trouble cannot hold back the others').
     func flush() async {
-        for (device, fixes) in await pending.take() {
+        let waiting = await pending.take()
+        guard !waiting.isEmpty else { return }
+        do {
+            _ = try await ingest.save(waiting, source: .mqtt, now: now())
+            return
+        } catch {
+            logger.warning("telemetry batch not stored; storing per device", metadata: [
+                "devices": "\(waiting.count)", "error": "\(error)"])
+        }
+        for (device, fixes) in waiting {
             do {
                 _ = try await ingest.save(fixes, device: device, source: .mqtt, now: now())
             } catch {

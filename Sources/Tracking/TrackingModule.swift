@@ -22,8 +22,10 @@ import SetragMySQL
 /// Devices send fixes over HTTP (`POST /api/v1/positions`, `/osmand`) or MQTT (`setrag/telemetry/<deviceId>`,
 /// read through the shared subscription `$share/tracking/setrag/telemetry/+`).
 ///
-/// Reads from inventory over HTTP only: `GET /api/v1/stations` (stations and polyline, kept an hour) and
-/// `GET /internal/trips/{id}` (a trip, when a device is assigned to it).
+/// Reads from inventory over HTTP only: `GET /api/v1/stations` (stations and polyline, kept an hour),
+/// `GET /internal/trips/{id}` (a trip, when a device is assigned to it), and for the open data feeds (`GTFSRoutes`)
+/// `GET /internal/timetable` (the static GTFS feed, rebuilt every 10 minutes) and `GET /internal/trips?from=&to=`
+/// (the cancelled trips of the coming three days, read again every 30 seconds).
 public enum TrackingModule {
     public static let definition = ModuleDefinition(
         name: "tracking", needs: [.database, .broker], migrations: TrackingMigrations.all
@@ -113,6 +115,7 @@ public enum TrackingModule {
                        progress: parts.progress, view: parts.view, now: now)
             .register(on: router)
         EventFeedRoute.register(on: router, service: "tracking", database: parts.database)
+        GTFSRoutes(parts: parts, logger: context.logger, now: now).register(on: router)
         return router
     }
 

@@ -213,6 +213,47 @@ enum TrackingOpenAPI {
             }
           }
         },
+        "/api/v1/gtfs.zip": {
+          "get": {
+            "summary": "The static GTFS feed (public): agency.txt, stops.txt (one stop per station, stop_id its code), routes.txt (one route per service, route_id its code, route_type 2), trips.txt (one trip per weekly timetable train, trip_id its train number, service_id its weekday: MON to SUN; direction_id 0 towards Franceville), stop_times.txt (times from midnight of the day the train leaves its first stop, 24:00:00 and more past midnight), calendar.txt (one service per weekday with trains, valid from today for a year) and feed_info.txt, as a ZIP of stored files. Built from inventory's stations and weekly timetable, kept 10 minutes; the same content keeps its ETag and Last-Modified",
+            "parameters": [
+              {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},
+              {"name": "If-Modified-Since", "in": "header", "schema": {"type": "string"}}
+            ],
+            "responses": {
+              "200": {"description": "The feed", "headers": {
+                "ETag": {"schema": {"type": "string"}}, "Last-Modified": {"schema": {"type": "string"}}},
+                "content": {"application/zip": {"schema": {"type": "string", "contentMediaType": "application/zip"}}}},
+              "304": {"description": "The copy named by If-None-Match or If-Modified-Since is current"},
+              "503": {"description": "Inventory could not be read yet: try again later", "content": {"application/problem+json": {}}}
+            }
+          }
+        },
+        "/api/v1/gtfs-rt/vehicle-positions": {
+          "get": {
+            "summary": "GTFS Realtime vehicle positions (public; a transit_realtime.FeedMessage, FULL_DATASET): one entity per run with a fix in the last tracking.active_minutes. Its trip: trip_id the train number, start_date the service day (YYYYMMDD), schedule_relationship SCHEDULED for a timetable train and ADDED for an extra one; its vehicle: id and label the train number; the fix's position (speed in m/s, bearing) and time; the stop it is at (STOPPED_AT) or heading for (IN_TRANSIT_TO)",
+            "responses": {
+              "200": {"description": "The feed", "content": {"application/x-protobuf": {"schema": {"type": "string", "contentMediaType": "application/x-protobuf"}}}}
+            }
+          }
+        },
+        "/api/v1/gtfs-rt/trip-updates": {
+          "get": {
+            "summary": "GTFS Realtime trip updates (public): for each run with a fix in the last tracking.active_minutes, a stop_time_update for each stop from the one it is at or heading for to its destination (stop_sequence and stop_id as in stop_times.txt), each with an arrival and a departure: the expected time and, for a timetable train, its delay in seconds (seen times have uncertainty 0); and each trip cancelled in the coming three days as a CANCELED trip",
+            "responses": {
+              "200": {"description": "The feed", "content": {"application/x-protobuf": {"schema": {"type": "string", "contentMediaType": "application/x-protobuf"}}}}
+            }
+          }
+        },
+        "/api/v1/gtfs-rt/alerts": {
+          "get": {
+            "summary": "GTFS Realtime alerts (public): one alert per trip cancelled in the coming three days (read from inventory every 30 seconds): informed_entity its trip (trip_id and start_date), effect NO_SERVICE, active until its scheduled arrival, header and description in French and English",
+            "responses": {
+              "200": {"description": "The feed", "content": {"application/x-protobuf": {"schema": {"type": "string", "contentMediaType": "application/x-protobuf"}}}},
+              "503": {"description": "Inventory could not be read: try again later", "content": {"application/problem+json": {}}}
+            }
+          }
+        },
         "/api/v1/trains/{runId}": {
           "get": {
             "summary": "One run: its latest position and its track of the last `minutes` (default 60, at most 1440; the newest 1,000 fixes), oldest first (public)",

@@ -196,6 +196,15 @@ public enum TrackingTime {
         return formatter.string(from: date)
     }
 
+    /// The same with milliseconds, when they are there (a fix's time).
+    public static func precise(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(secondsFromGMT: 3600)
+        let whole = date.timeIntervalSince1970.rounded(.down) == date.timeIntervalSince1970
+        formatter.formatOptions = whole ? [.withInternetDateTime] : [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+
     /// UTC with milliseconds (`2026-11-22T13:40:05.250Z`): for query strings and devices' fixes.
     public static func utc(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
@@ -321,7 +330,7 @@ struct TrainJSON: Encodable, Sendable {
         speed = position.fix.speedKmh
         heading = position.fix.heading
         motion = position.motion.rawValue
-        updatedAt = TrackingTime.iso8601(position.fix.ts)
+        updatedAt = TrackingTime.precise(position.fix.ts)
     }
 
     static func minutes(_ seconds: Int) -> Int { Int((Double(seconds) / 60).rounded()) }

@@ -115,7 +115,23 @@ public struct MySQLTrackingStore: TrackingStore {
 
     // MARK: positions
 
+    /// Rows per statement: 15 values a row stays under the server's 65,535 placeholders of a prepared statement.
+    static let rowsPerStatement = 2000
+
     public func store(_ positions: [StoredPosition]) async throws -> StoredBatch {
+        guard positions.count > Self.rowsPerStatement else { return try await storeChunk(positions) }
+        // A large batch (a flush after a backlog) goes in chunks, each in its own transaction.
+        var result = StoredBatch(inserted: 0, stored: [])
+        for start in stride(from: 0, to: positions.count, by: Self.rowsPerStatement) {
+            let chunk = try await storeChunk(Array(positions[start..<min(start + Self.rowsPerStatement,
+                                                                              positions.count)]))
+            result.inserted += chunk.inserted
+            result.stored += chunk.stored
+        }
+        return result
+    }
+
+    func storeChunk(_ positions: [StoredPosition]) async throws -> StoredBatch {
         guard !positions.isEmpty else { return StoredBatch(inserted: 0, stored: []) }
         let rows: [SQLQueryString] = positions.map { p in
             let fix = p.fix
@@ -134,16 +150,15 @@ public struct MySQLTrackingStore: TrackingStore {
                     VALUES \(rows.joined(separator: ", "))
                     """ as SQLQueryString).affectedRows
                 // A fix skipped as a duplicate of another (same seq at another time) must not become the latest:
-                // only fixes whose device, time and seq are in the table count.
-                let stored = try await Self.present(positions, in: tx)
+                // only fixes whose device, time and seq are in the table count. When every row went in, all do.
+                let stored = inserted == UInt64(positions.count) ? positions : try await Self.present(positions, in: tx)
                 var newest: [String: StoredPosition] = [:]
                 for position in stored {
                     let key = "\(position.deviceID)/\(position.tripID)"
                     if newest[key].map({ $0.fix.ts < position.fix.ts }) ?? true { newest[key] = position }
                 }
-                for position in newest.values.sorted(by: { ($0.deviceID, $0.tripID) < ($1.deviceID, $1.tripID) }) {
-                    try await Self.keepLatest(position, in: tx)
-                }
+                try await Self.keepLatest(newest.values.sorted { ($0.deviceID, $0.tripID) < ($1.deviceID, $1.tripID) },
+                                          in: tx)
                 return StoredBatch(inserted: Int(inserted), stored: stored)
             }
         }
@@ -155,46 +170,44 @@ public struct MySQLTrackingStore: TrackingStore {
         let seq: Int64?
     }
 
-    /// The positions of the batch that the table holds (inserted now or before), by device, time and seq.
+    /// The positions of the batch that the table holds (inserted now or before), by device, time and seq: one
+    /// query for the whole batch.
     static func present(_ positions: [StoredPosition], in tx: any MySQLDatabase) async throws -> [StoredPosition] {
         func key(_ device: Int, _ ts: Date, _ seq: Int64?) -> String {
             "\(device)/\(Int64((ts.timeIntervalSince1970 * 1000).rounded()))/\(seq.map(String.init) ?? "-")"
         }
-        var found: Set<String> = []
-        for device in Set(positions.map(\.deviceID)) {
-            let mine = positions.filter { $0.deviceID == device }
-            let times: [SQLQueryString] = mine.map { "\(bind: $0.fix.ts)" }
-            let days = Set(mine.map { PositionDay.of($0.fix.ts) })
-            let rows = try await tx.raw("""
-                SELECT device_id, ts, seq FROM positions
-                WHERE device_id = \(bind: device) AND day BETWEEN \(bind: days.min()!) AND \(bind: days.max()!)
-                  AND ts IN (\(times.joined(separator: ", ")))
-                """).all(decoding: KeyRow.self)
-            for row in rows { found.insert(key(row.device_id, row.ts, row.seq)) }
-        }
+        let pairs: [SQLQueryString] = positions.map { "(\(bind: $0.deviceID), \(bind: $0.fix.ts))" }
+        let days = positions.map { PositionDay.of($0.fix.ts) }
+        let rows = try await tx.raw("""
+            SELECT device_id, ts, seq FROM positions
+            WHERE (device_id, ts) IN (\(pairs.joined(separator: ", ")))
+              AND day BETWEEN \(bind: days.min()!) AND \(bind: days.max()!)
+            """).all(decoding: KeyRow.self)
+        let found = Set(rows.map { key($0.device_id, $0.ts, $0.seq) })
         return positions.filter { found.contains(key($0.deviceID, $0.fix.ts, $0.fix.seq)) }
     }
 
-    /// Inserts the run's latest position, or replaces the one kept when this one is newer: one conditional write.
-    static func keepLatest(_ p: StoredPosition, in tx: any MySQLDatabase) async throws {
-        let fix = p.fix, line = p.line
-        let offLine = line.map { Int($0.offLine.rounded()) }
-        let inserted = try await tx.exec(SQLQueryString("""
-            INSERT IGNORE INTO latest_positions (device_id, trip_id, ts, lat, lon, speed_kmh, heading, accuracy_m,
-                pk_km, off_line_m, leg_from, leg_to, station, motion, received_at)
-            VALUES (\(bind: p.deviceID), \(bind: p.tripID), \(bind: fix.ts), \(bind: fix.lat), \(bind: fix.lon),
+    /// Inserts each run's latest position, or replaces the one kept when the new one is newer: one statement for
+    /// the batch (every column takes the new value only when the new fix is newer; `ts` is set last).
+    static func keepLatest(_ positions: [StoredPosition], in tx: any MySQLDatabase) async throws {
+        guard !positions.isEmpty else { return }
+        let rows: [SQLQueryString] = positions.map { p in
+            let fix = p.fix, line = p.line
+            return """
+                (\(bind: p.deviceID), \(bind: p.tripID), \(bind: fix.ts), \(bind: fix.lat), \(bind: fix.lon),
                 \(bind: fix.speedKmh), \(bind: fix.heading), \(bind: fix.accuracy), \(bind: line?.pk),
-                \(bind: offLine), \(bind: line?.from), \(bind: line?.to), \(bind: line?.station),
-                \(bind: p.motion.rawValue), \(bind: p.receivedAt))
-            """)).affectedRows
-        guard inserted == 0 else { return }
+                \(bind: line.map { Int($0.offLine.rounded()) }), \(bind: line?.from), \(bind: line?.to),
+                \(bind: line?.station), \(bind: p.motion.rawValue), \(bind: p.receivedAt))
+                """
+        }
+        let columns = ["lat", "lon", "speed_kmh", "heading", "accuracy_m", "pk_km", "off_line_m", "leg_from", "leg_to",
+                       "station", "motion", "received_at"]
+        let updates = columns.map { "\($0) = IF(VALUES(ts) > ts, VALUES(\($0)), \($0))" }.joined(separator: ", ")
         _ = try await tx.exec(SQLQueryString("""
-            UPDATE latest_positions SET lat = \(bind: fix.lat), lon = \(bind: fix.lon),
-                speed_kmh = \(bind: fix.speedKmh), heading = \(bind: fix.heading), accuracy_m = \(bind: fix.accuracy),
-                pk_km = \(bind: line?.pk), off_line_m = \(bind: offLine), leg_from = \(bind: line?.from),
-                leg_to = \(bind: line?.to), station = \(bind: line?.station), motion = \(bind: p.motion.rawValue),
-                received_at = \(bind: p.receivedAt), ts = \(bind: fix.ts)
-            WHERE device_id = \(bind: p.deviceID) AND trip_id = \(bind: p.tripID) AND ts < \(bind: fix.ts)
+            INSERT INTO latest_positions (device_id, trip_id, ts, lat, lon, speed_kmh, heading, accuracy_m,
+                pk_km, off_line_m, leg_from, leg_to, station, motion, received_at)
+            VALUES \(rows.joined(separator: ", "))
+            ON DUPLICATE KEY UPDATE \(unsafeRaw: updates), ts = GREATEST(ts, VALUES(ts))
             """))
     }
 

@@ -80,4 +80,33 @@ struct TelemetryTests {
             await listener.disconnect()
         }
     }
+
+    /// A flush after a backlog holds more fixes than one statement may carry: stored in chunks, all of them, each
+    /// device's latest position the newest of its fixes.
+    @Test func aLargeFlushOfManyDevicesIsStoredWhole() async throws {
+        try await TrackingFixture.run { fixture, client in
+            var batches: [(DeviceRecord, [Fix])] = []
+            for _ in 0..<3 {
+                let (id, _) = try await fixture.device(client)
+                let device = try #require(try await fixture.parts.store.device(id: id))
+                let fixes = (0..<1700).map { n -> Fix in
+                    let point = IngestionTests.nearNdjole(Double(n) / 1700)
+                    return Fix(ts: fixture.clock.now().addingTimeInterval(Double(n) - 1800), lat: point.lat,
+                               lon: point.lon, speedKmh: 60, seq: Int64(n))
+                }
+                batches.append((device, fixes))
+            }
+            let report = try await fixture.parts.ingest.save(batches, source: .mqtt, now: fixture.clock.now())
+            #expect(report.accepted == 5100 && report.duplicates == 0)
+            #expect(try await fixture.count("SELECT COUNT(*) AS n FROM positions") == 5100)
+            for (device, fixes) in batches {
+                let latest = try #require(fixture.parts.live.latest(device: device.id, trip: 0))
+                #expect(abs(latest.fix.ts.timeIntervalSince(fixes.last!.ts)) < 0.01)
+            }
+            // Sent again whole: nothing new, nothing lost.
+            let again = try await fixture.parts.ingest.save(batches, source: .mqtt, now: fixture.clock.now())
+            #expect(again.accepted == 0 && again.duplicates == 5100)
+        }
+    }
 }
+
