@@ -28,7 +28,8 @@ struct GatewayServices: Sendable {
                                      timeout: configuration.upstreamTimeout)
         refresher = RefreshCoordinator()
         cookies = GatewayCookies(configuration: configuration)
-        staticFiles = StaticFiles(root: configuration.webRoot, tilesOrigin: configuration.mapTilesOrigin, logger: logger)
+        staticFiles = StaticFiles(root: configuration.webRoot, tilesOrigin: configuration.mapTilesOrigin,
+                                  publicOrigin: configuration.publicOrigin, logger: logger)
         buckets = QuotaBuckets(rules: configuration.quotas, capacity: configuration.maxTrackedClients)
     }
 

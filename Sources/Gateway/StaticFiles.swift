@@ -12,9 +12,11 @@ struct StaticFiles: Sendable {
     let contentSecurityPolicy: String
 
     /// `tilesOrigin`: where the live map's tiles come from in production (`gateway.map_tiles_origin`), allowed as an
-    /// image source; none by default (the map draws the line from our own data).
-    init(root: String, tilesOrigin: String? = nil, logger: Logger) {
-        contentSecurityPolicy = Self.contentSecurityPolicy(tilesOrigin: tilesOrigin)
+    /// image source; none by default (the map draws the line from our own data). `publicOrigin`: the site's own
+    /// origin, whose WebSocket (`/api/v1/live`) pages may open (browsers older than CSP 3 do not count `ws:` and
+    /// `wss:` as `'self'`).
+    init(root: String, tilesOrigin: String? = nil, publicOrigin: String? = nil, logger: Logger) {
+        contentSecurityPolicy = Self.contentSecurityPolicy(tilesOrigin: tilesOrigin, publicOrigin: publicOrigin)
         files = FileMiddleware(
             fileProvider: LocalFileSystem(rootFolder: root, threadPool: .singleton, logger: logger),
             searchForIndexHtml: true
@@ -22,9 +24,13 @@ struct StaticFiles: Sendable {
                                   mappedToFileExtension: "webmanifest")
     }
 
-    static func contentSecurityPolicy(tilesOrigin: String?) -> String {
-        [
+    static func contentSecurityPolicy(tilesOrigin: String?, publicOrigin: String? = nil) -> String {
+        let socket = publicOrigin.map { origin in
+            " " + (origin.hasPrefix("https://") ? "wss://" + origin.dropFirst(8) : "ws://" + origin.dropFirst(7))
+        } ?? ""
+        return [
             "default-src 'self'", "img-src 'self' data: blob:" + (tilesOrigin.map { " " + $0 } ?? ""),
+            "connect-src 'self'" + socket,
             "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
         ].joined(separator: "; ")
     }

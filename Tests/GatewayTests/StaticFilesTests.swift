@@ -82,6 +82,8 @@ struct StaticFilesTests {
             try await client.execute(uri: "/live", method: .get, headers: [.accept: "text/html"]) { response in
                 let csp = try #require(response.headers[.contentSecurityPolicy])
                 #expect(csp.contains("img-src 'self' data: blob: https://tiles.example.ga;"))
+                // The live map's WebSocket, on the site's own origin.
+                #expect(csp.contains("connect-src 'self' ws://127.0.0.1:8080;"))
             }
         }
         let settings = GatewayHarness.settings(upstream: "http://127.0.0.1:1",

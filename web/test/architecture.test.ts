@@ -56,6 +56,13 @@ describe('structure', () => {
     assert.deepEqual(wrong, []);
   });
 
+  it('only the live source opens a WebSocket', () => {
+    const openers = sourceFiles(src).filter(
+      (file) => !file.endsWith(join('lib', 'liveSource.ts')) && /\bnew WebSocket\(/.test(readFileSync(file, 'utf8')),
+    );
+    assert.deepEqual(openers, []);
+  });
+
   it('only the API client calls fetch', () => {
     const callers = sourceFiles(src).filter(
       (file) => !file.endsWith(join('lib', 'api.ts')) && /\bfetch\(/.test(readFileSync(file, 'utf8')),

@@ -126,6 +126,13 @@ export function formatDuration(minutes: number, lang: Lang): string {
   return lang === 'fr' ? `${hours} h ${rest}` : `${hours} h ${rest} min`;
 }
 
+/** A kilometre point to the hundred metres: French `52,3`, English `52.3`. */
+export function formatKm(km: number, lang: Lang): string {
+  const tenths = Math.round(km * 10);
+  const whole = Math.trunc(Math.abs(tenths) / 10);
+  return `${tenths < 0 ? '-' : ''}${whole}${lang === 'fr' ? ',' : '.'}${Math.abs(tenths) % 10}`;
+}
+
 // Gabonese mobile numbers: national form 0 + operator prefix (62, 65, 66, 74, 77) + 6 digits.
 const NATIONAL_MOBILE = /^0((?:6[256]|7[47])\d{6})$/;
 const INTERNATIONAL_MOBILE = /^\+241((?:6[256]|7[47])\d{6})$/;

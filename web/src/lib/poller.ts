@@ -4,7 +4,7 @@
 // answer kept on screen when a later request fails.
 //
 // `Source` is what screens read (through `useSource`, i.e. React's `useSyncExternalStore`); polling is one way
-// to feed it, a WebSocket can be another without the screens changing.
+// to feed it, the live WebSocket (`liveSource.ts`) another, without the screens changing.
 import { useMemo, useRef, useSyncExternalStore } from 'react';
 import type { ApiResult } from './api';
 import { SLOW_AFTER_MS, type RequestError } from './useRequest';
@@ -20,6 +20,8 @@ export interface Snapshot<T> {
   loading: boolean;
   /** ...and it is taking longer than usual. */
   slow: boolean;
+  /** News arrives as it happens (the live WebSocket is up); absent or false when the data is asked for. */
+  live?: boolean;
 }
 
 /** Data that changes by itself. `subscribe` and `getSnapshot` fit `useSyncExternalStore`. */

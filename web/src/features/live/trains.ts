@@ -2,10 +2,12 @@
 // is next, and which times a stop shows. Pure: no DOM, no i18n.
 import { minutesBetween, type LiveTrain, type RunStop, type TrainRun } from '../../lib/trains';
 
-/** How often the live screens ask again while visible. */
+/** How often the live screens ask again while visible and the live socket is down. */
 export const POLL_INTERVAL_MS = 15_000;
 /** The longest pause after failures in a row (a phone out of coverage is not asked every 15 s). */
 export const POLL_MAX_INTERVAL_MS = 60_000;
+/** While the live socket is up, a run's stops are read again after its news, at most this often. */
+export const REFETCH_RUN_MS = 15_000;
 
 /** A position older than this is shown as old: the tracker may have stopped sending. */
 export const STALE_AFTER_MS = 10 * 60_000;

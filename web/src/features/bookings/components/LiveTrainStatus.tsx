@@ -1,13 +1,11 @@
+import { useMemo } from 'react';
 import { useLang, useT, type TKey } from '../../../i18n';
 import { formatDuration, formatTime } from '../../../lib/format';
-import { usePoll } from '../../../lib/poller';
+import { useSource } from '../../../lib/poller';
 import { Link } from '../../../ui/Link';
-import { getTrainRun } from '../api/getTrainRun';
 import type { Booking } from '../api/types';
 import { bookingTrainStatus, type Boarding } from '../liveStatus';
-
-/** Asked again every minute while the page is visible: enough for a traveller on the way to the station. */
-const EVERY_MS = 60_000;
+import { bookingTrain } from '../trainSource';
 
 const BOARDING_TEXTS: Record<Exclude<Boarding['kind'], 'unknown'>, { time: TKey; noTime: TKey }> = {
   expected: { time: 'bookings.live.expected', noTime: 'bookings.live.expectedNoTime' },
@@ -22,16 +20,15 @@ function sentence(text: string): string {
 
 /**
  * "Train 714 : 12 min de retard, attendu à Ndjolé à 15h18", while the booked train runs and tracking has live
- * data for it; nothing otherwise (no tracker yet, a failed request: the booking page is not about that).
+ * data for it; nothing otherwise (no tracker yet, a failed request: the booking page is not about that). "En
+ * direct" while the live socket brings the news, else the time of the last update.
  */
 export function LiveTrainStatus({ booking }: { booking: Booking }) {
   const t = useT();
   const lang = useLang();
   const tripId = booking.trip.id;
-  const run = usePoll(`booking-train/${tripId}`, (signal) => getTrainRun(tripId, signal), {
-    intervalMs: EVERY_MS,
-    maxIntervalMs: 5 * EVERY_MS,
-  });
+  const source = useMemo(() => bookingTrain(booking.pnr, tripId), [booking.pnr, tripId]);
+  const run = useSource(source);
   const status = run.data ? bookingTrainStatus(run.data, booking.from.code) : null;
   if (!status) return null;
 
@@ -60,7 +57,9 @@ export function LiveTrainStatus({ booking }: { booking: Booking }) {
         {t('bookings.live.title', { number: status.trainNumber })}
       </h2>
       <p>{sentence([delay, where].filter(Boolean).join(', '))}</p>
-      {run.receivedAt ? (
+      {run.live && !run.error ? (
+        <p className="muted booking-live__updated booking-live__updated--live">{t('bookings.live.live')}</p>
+      ) : run.receivedAt ? (
         <p className="muted booking-live__updated">
           {t(run.error ? 'bookings.live.lastUpdate' : 'bookings.live.updatedAt', {
             time: formatTime(run.receivedAt, lang),

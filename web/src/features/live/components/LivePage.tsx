@@ -18,8 +18,9 @@ export function LivePage() {
   const snapshot = useSource(source);
   const { network } = useNetwork();
   const name = stationNamer(network);
-  // Old positions are judged against the time of the answer, so a failing connection does not age them.
-  const now = snapshot.receivedAt ?? Date.now();
+  // Old positions are judged against the time of the last news, so a failing connection does not age them; while
+  // live, the news is current.
+  const now = snapshot.live ? Date.now() : (snapshot.receivedAt ?? Date.now());
   const trains = snapshot.data ? sortTrains(snapshot.data, now) : null;
 
   return (

@@ -1,5 +1,5 @@
 import { useLang, useT } from '../../../i18n';
-import { formatTime } from '../../../lib/format';
+import { formatKm, formatTime } from '../../../lib/format';
 import type { LiveTrain } from '../../../lib/trains';
 import { Link } from '../../../ui/Link';
 import { isStale, nextStationOf, placeOf } from '../trains';
@@ -50,6 +50,12 @@ export function TrainList({ trains, name, now }: Props) {
               {stale
                 ? t('live.list.stale', { place: placeText(t, placeOf(train), name), time: seen })
                 : t('live.list.seen', { place: placeText(t, placeOf(train), name), time: seen })}
+              {train.pk !== null && !stale ? (
+                <>
+                  {' '}
+                  <span className="live-train__pk">{t('live.common.pk', { km: formatKm(train.pk, lang) })}</span>
+                </>
+              ) : null}
             </p>
           </li>
         );

@@ -1,14 +1,15 @@
+import { useMemo } from 'react';
 import { useLang, useT } from '../../../i18n';
 import { formatDayDate, formatTime } from '../../../lib/format';
-import { usePoll } from '../../../lib/poller';
+import { useSource } from '../../../lib/poller';
 import type { RunStop, TrainRun } from '../../../lib/trains';
 import { Link } from '../../../ui/Link';
 import { Notice } from '../../../ui/Notice';
 import { PageTitle } from '../../../ui/PageTitle';
 import { RequestStatus } from '../../../ui/RequestStatus';
-import { getTrain } from '../api/getTrain';
 import { stationNamer } from '../network';
-import { POLL_INTERVAL_MS, POLL_MAX_INTERVAL_MS, isCancelled, isStale, nextStopOf, placeOf, progressOf, stopStateName, stopTimes, type StopTime } from '../trains';
+import { trainRun } from '../source';
+import { isCancelled, isStale, nextStopOf, placeOf, progressOf, stopStateName, stopTimes, type StopTime } from '../trains';
 import { useNetwork } from '../useNetwork';
 import { STOP_STATES, delayText, delayTone, placeText } from './labels';
 import { UpdateStatus } from './UpdateStatus';
@@ -18,10 +19,8 @@ export function TrainPage({ runId }: { runId: number }) {
   const t = useT();
   const { network } = useNetwork();
   const name = stationNamer(network);
-  const run = usePoll(`train/${runId}`, (signal) => getTrain(runId, signal), {
-    intervalMs: POLL_INTERVAL_MS,
-    maxIntervalMs: POLL_MAX_INTERVAL_MS,
-  });
+  const source = useMemo(() => trainRun(runId), [runId]);
+  const run = { ...useSource(source), refresh: source.refresh };
 
   if (!run.data) {
     const error = run.error;
@@ -53,7 +52,7 @@ export function TrainPage({ runId }: { runId: number }) {
   return (
     <>
       <PageTitle>{t('live.common.train', { number: run.data.trainNumber })}</PageTitle>
-      <TrainSummary run={run.data} name={name} now={run.receivedAt ?? Date.now()} />
+      <TrainSummary run={run.data} name={name} now={run.live ? Date.now() : (run.receivedAt ?? Date.now())} />
       <UpdateStatus snapshot={run} onRefresh={run.refresh} />
       <StopTable run={run.data} name={name} />
       <p className="aside">
