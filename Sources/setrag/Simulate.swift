@@ -114,6 +114,10 @@ struct SimulatorService: Service {
     let simulator: TrainSimulator
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown { try await simulator.run() }
+        do {
+            try await cancelWhenGracefulShutdown { try await simulator.run() }
+        } catch is CancellationError {
+            // Stopped by SIGTERM or SIGINT: a normal end.
+        }
     }
 }
