@@ -88,12 +88,10 @@ struct GTFSRouteTests {
         try await TrackingFixture.run { fixture, client in
             let trip = try await fixture.trip()
             let (_, authorization) = try await fixture.device(client, trip: trip.id)
-            let timetable = try #require(try await fixture.parts.inventory.trip(id: trip.id))
-            let line = try await fixture.parts.ingest.geometry.geometry()
-            let pk = Dictionary(line.stations.map { ($0.code, $0.km) }, uniquingKeysWith: { a, _ in a })
-            let stops = timetable.stops.sorted { $0.seq < $1.seq }
+            let plan = try await fixture.plan(trip: trip.id)
+            let (timetable, line, pk, stops) = (plan.trip, plan.line, plan.pk, plan.stops)
             try #require(stops.count >= 4)
-            func time(_ text: String?) throws -> Date { try #require(text.flatMap(FixTime.iso)) }
+            func time(_ text: String?) throws -> Date { try plan.time(text) }
             // On time from the origin; 25 minutes late at the second stop; then on towards the third.
             let (first, second, third) = (stops[0], stops[1], stops[2])
             let leaves = try time(first.departure)
@@ -104,19 +102,8 @@ struct GTFSRouteTests {
                 (arrives, pk[second.station]!), (arrives.addingTimeInterval(120), pk[second.station]!),
                 (arrives.addingTimeInterval(120 + 20 * 60), toward),
             ]
-            let fixes = RunProgressTests.drive(keyframes)
-            fixture.clock.advance(seconds: fixes.last!.ts.timeIntervalSince(fixture.clock.now()) + 30)
-            let formatter = ISO8601DateFormatter()
-            for start in stride(from: 0, to: fixes.count, by: 200) {
-                let items: [[String: Any]] = fixes[start..<min(start + 200, fixes.count)].enumerated().map {
-                    let point = line.point(atPK: $1.pk)
-                    return ["ts": formatter.string(from: $1.ts), "lat": point.lat, "lon": point.lon,
-                            "speed": $1.stopped ? 0 : 72, "heading": 90, "seq": start + $0 + 1]
-                }
-                let answer = try await fixture.send(client, .post, "/api/v1/positions", authorization: authorization,
-                                                    body: try fixture.json(["fixes": items]))
-                try #require(answer.status == .ok)
-            }
+            let fixes = try await fixture.drive(client, authorization: authorization, plan: plan,
+                                                keyframes: keyframes, speedKmh: 72, heading: 90, batch: 200).fixes
             let serviceDay = try #require(GTFSDay(iso: timetable.serviceDate)).description
 
             let vehicles = try await Self.feed(client, "vehicle-positions")

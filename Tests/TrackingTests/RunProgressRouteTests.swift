@@ -18,12 +18,10 @@ struct RunProgressRouteTests {
         try await TrackingFixture.run { fixture, client in
             let trip = try await fixture.trip()
             let (_, authorization) = try await fixture.device(client, trip: trip.id)
-            let timetable = try #require(try await fixture.parts.inventory.trip(id: trip.id))
-            let line = try await fixture.parts.ingest.geometry.geometry()
-            let pk = Dictionary(line.stations.map { ($0.code, $0.km) }, uniquingKeysWith: { a, _ in a })
-            let stops = timetable.stops.sorted { $0.seq < $1.seq }
+            let plan = try await fixture.plan(trip: trip.id)
+            let (pk, stops) = (plan.pk, plan.stops)
             try #require(stops.count >= 4)
-            func time(_ text: String?) throws -> Date { try #require(text.flatMap(FixTime.iso)) }
+            func time(_ text: String?) throws -> Date { try plan.time(text) }
             let (first, second, third) = (stops[0], stops[1], stops[2])
             let leaves = try time(first.departure)
             let legTwo = try time(third.arrival).timeIntervalSince(try time(second.departure))
@@ -38,24 +36,9 @@ struct RunProgressRouteTests {
                 (heldFrom, halfway), (heldUntil, halfway), (arrives, pk[third.station]!),
                 (arrives.addingTimeInterval(300), pk[third.station]!),
             ]
-            let fixes = RunProgressTests.drive(keyframes)
-            // The test clock is just after the last fix (the trip runs in the coming days).
-            fixture.clock.advance(seconds: fixes.last!.ts.timeIntervalSince(fixture.clock.now()) + 60)
-            let formatter = ISO8601DateFormatter()
-            var batches: [String] = []
-            for (start, chunk) in stride(from: 0, to: fixes.count, by: 100).map({ ($0, fixes[$0..<min($0 + 100, fixes.count)]) }) {
-                let items: [[String: Any]] = chunk.enumerated().map { offset, fix in
-                    let point = line.point(atPK: fix.pk)
-                    return ["ts": formatter.string(from: fix.ts), "lat": point.lat, "lon": point.lon,
-                            "speed": fix.stopped ? 0 : 60, "seq": start + offset + 1]
-                }
-                batches.append(try fixture.json(["fixes": items]))
-            }
-            for batch in batches {
-                let answer = try await fixture.send(client, .post, "/api/v1/positions", authorization: authorization,
-                                                    body: batch)
-                #expect(answer.status == .ok)
-            }
+            // Fixes for the trip running in the coming days: the test clock just after the last one.
+            let batches = try await fixture.drive(client, authorization: authorization, plan: plan,
+                                                  keyframes: keyframes, clockAfter: 60).bodies
             let events = try await fixture.trackingDB.pool.raw(
                 "SELECT name, payload FROM event_outbox ORDER BY sequence").all(decoding: EventRow.self)
             func payloads(_ name: String) -> [[String: Any]] {
