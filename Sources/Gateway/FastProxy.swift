@@ -46,20 +46,16 @@ struct FastProxy: Sendable {
 
     func makeHandler() -> FastProxyHandler { FastProxyHandler(self) }
 
-    static let secFetchMode = HTTPField.Name("Sec-Fetch-Mode")!
-    static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
-
     /// The service path a request may take the short path to, or nil when it must go the long way.
     static func route(for head: HTTPRequest) -> (prefix: String, service: String)? {
         guard head.method == .get || head.method == .head, let target = head.path else { return nil }
         let fields = head.headerFields
-        guard fields[.authorization] == nil, fields[.cookie] == nil, fields[.origin] == nil, fields[.upgrade] == nil,
-              fields[secFetchMode] == nil, fields[secFetchSite] == nil, fields[.transferEncoding] == nil,
-              fields[.expect] == nil, fields[.contentLength] == nil || fields[.contentLength] == "0",
-              !fields[values: .accept].contains(where: { $0.contains("text/html") })
-        else { return nil }
         let path = target.firstIndex(of: "?").map { String(target[..<$0]) } ?? target
-        guard !GatewayRouteTable.isForbidden(path) else { return nil }
+        guard fields[.authorization] == nil, fields[.origin] == nil, fields[.upgrade] == nil,
+              fields[.transferEncoding] == nil, fields[.expect] == nil,
+              fields[.contentLength] == nil || fields[.contentLength] == "0",
+              !EdgeMiddleware.looksLikeBrowser(fields, path: path), !GatewayRouteTable.isForbidden(path)
+        else { return nil }
         return GatewayRouteTable.match(path)
     }
 }

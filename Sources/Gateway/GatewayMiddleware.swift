@@ -58,9 +58,12 @@ extension EdgeMiddleware {
     /// A request a browser sent: browsers send `Sec-Fetch-*` with every request (older ones `Accept: text/html` when
     /// loading the page), any client that keeps cookies may be one, and the web sign-in (`/auth/*`) is for browsers.
     static func looksLikeBrowser(_ request: Request) -> Bool {
-        let headers = request.headers
-        return headers[secFetchMode] != nil || headers[secFetchSite] != nil || headers[.cookie] != nil
-            || headers[values: .accept].contains { $0.contains("text/html") } || request.uri.path.hasPrefix("/auth/")
+        looksLikeBrowser(request.headers, path: request.uri.path)
+    }
+
+    static func looksLikeBrowser(_ headers: HTTPFields, path: String) -> Bool {
+        headers[secFetchMode] != nil || headers[secFetchSite] != nil || headers[.cookie] != nil
+            || headers[values: .accept].contains { $0.contains("text/html") } || path.hasPrefix("/auth/")
     }
 }
 

@@ -223,14 +223,11 @@ public struct MySQLInventoryStore: InventoryStore {
 
     public func trips(running window: Range<Date>) async throws -> [Int] {
         // Trips of the service days around the window only (no run lasts more than two days).
-        let calendar = Calendar(identifier: .gregorian)
-        let first = calendar.date(byAdding: .day, value: -3, to: window.lowerBound) ?? window.lowerBound
-        let last = calendar.date(byAdding: .day, value: 1, to: window.upperBound) ?? window.upperBound
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
+        let first = RailwayTime.date(of: window.lowerBound).adding(days: -3)
+        let last = RailwayTime.date(of: window.upperBound).adding(days: 1)
         return try await db.raw("""
             SELECT t.id FROM trips t JOIN trip_stops s ON s.trip_id = t.id
-            WHERE t.service_date BETWEEN \(bind: formatter.string(from: first)) AND \(bind: formatter.string(from: last))
+            WHERE t.service_date BETWEEN \(bind: first.description) AND \(bind: last.description)
             GROUP BY t.id
             HAVING MIN(s.departure_at) < \(bind: window.upperBound) AND MAX(s.arrival_at) > \(bind: window.lowerBound)
             ORDER BY t.id

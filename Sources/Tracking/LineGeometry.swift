@@ -49,6 +49,9 @@ public struct LineGeometry: Sendable {
     let cumulative: [Double]
     /// Stations in PK order, with their distance along the polyline (non-decreasing).
     public let stations: [LineStation]
+    /// Each station's PK and name, by code.
+    public let stationPKs: [String: Double]
+    public let stationNames: [String: String]
     let anchors: [Double]
     /// Beyond this distance from the polyline (metres) a fix is not on the line.
     public let maxOffLine: Double
@@ -68,6 +71,8 @@ public struct LineGeometry: Sendable {
         self.cumulative = cumulative
         let sorted = stations.sorted { $0.km < $1.km }
         self.stations = sorted
+        stationPKs = Dictionary(sorted.map { ($0.code, $0.km) }, uniquingKeysWith: { first, _ in first })
+        stationNames = Dictionary(sorted.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
         // Each station where it projects onto the polyline, never before the previous one.
         var anchors: [Double] = []
         for station in sorted {

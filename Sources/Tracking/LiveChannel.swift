@@ -21,8 +21,12 @@ struct TrainsView: Sendable {
     }
 
     func json(run: RunRecord, position: StoredPosition, now: Date) async throws -> TrainJSON {
-        let estimate = try await progress.progress(tripID: run.tripID).map { ($0, $0.estimate(now: now)) }
-        return TrainJSON(run: run, position: position, progress: estimate)
+        TrainJSON(run: run, position: position, progress: try await estimate(tripID: run.tripID, now: now))
+    }
+
+    /// The run's progress and its estimate as of `now`; nil before its first fix on the line.
+    func estimate(tripID: Int, now: Date) async throws -> (RunProgress, RunEstimate)? {
+        try await progress.progress(tripID: tripID).map { ($0, $0.estimate(now: now)) }
     }
 
     /// One run's newest position, as a list of zero or one train.

@@ -73,8 +73,7 @@ public final class RunProgressTracker: Sendable {
     func schedule(tripID: Int, now: Date) async throws -> Schedule? {
         if let known = schedules.withLock({ $0[tripID] }) { return known }
         guard let trip = try await inventory.trip(id: tripID) else { return nil }
-        let line = try await geometry.geometry(now: now)
-        let pks = Dictionary(line.stations.map { ($0.code, $0.km) }, uniquingKeysWith: { first, _ in first })
+        let pks = try await geometry.geometry(now: now).stationPKs
         var stops: [ScheduledStop] = []
         for stop in trip.stops.sorted(by: { $0.seq < $1.seq }) {
             guard let pk = pks[stop.station] else {
@@ -152,7 +151,6 @@ public final class RunProgressTracker: Sendable {
 
     /// Station names by code, for the train page.
     func stationNames(now: Date) async -> [String: String] {
-        guard let line = try? await geometry.geometry(now: now) else { return [:] }
-        return Dictionary(line.stations.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
+        (try? await geometry.geometry(now: now))?.stationNames ?? [:]
     }
 }

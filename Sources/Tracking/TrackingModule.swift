@@ -112,7 +112,7 @@ public enum TrackingModule {
                                    now: @escaping @Sendable () -> Date = { Date() }) -> Router<AppContext> {
         let router = ServiceHTTP.router(context)
         TrackingRoutes(store: parts.store, devices: parts.devices, ingest: parts.ingest, inventory: parts.inventory,
-                       progress: parts.progress, view: parts.view, now: now)
+                       view: parts.view, now: now)
             .register(on: router)
         EventFeedRoute.register(on: router, service: "tracking", database: parts.database)
         GTFSRoutes(parts: parts, logger: context.logger, now: now).register(on: router)

@@ -10,7 +10,6 @@ struct TrackingRoutes: Sendable {
     let devices: DeviceDirectory
     let ingest: PositionIngest
     let inventory: any InventoryLink
-    let progress: RunProgressTracker
     let view: TrainsView
     let now: @Sendable () -> Date
 
@@ -28,9 +27,9 @@ struct TrackingRoutes: Sendable {
             let since = now.addingTimeInterval(-Double(minutes) * 60)
             async let latest = store.latest(tripID: id)
             async let track = store.track(tripID: id, since: since, limit: 1000)
-            let estimate = try await progress.progress(tripID: id).map { ($0, $0.estimate(now: now)) }
+            let estimate = try await view.estimate(tripID: id, now: now)
             return JSONResponse(RunJSON(run: run, latest: try await latest, track: try await track,
-                                        progress: estimate, names: await progress.stationNames(now: now)),
+                                        progress: estimate, names: await view.progress.stationNames(now: now)),
                                 headers: [.cacheControl: "no-store"])
         }
         router.get("/openapi.json") { _, _ in
@@ -189,20 +188,18 @@ struct AssignmentRequest: JSONRequestBody {
 
 /// Instants as the platform writes them: local time in Africa/Libreville (UTC+1, no summer time) with its offset.
 public enum TrackingTime {
-    public static func iso8601(_ date: Date) -> String {
+    public static func iso8601(_ date: Date) -> String { format(date, milliseconds: false) }
+
+    static func format(_ date: Date, milliseconds: Bool) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone(secondsFromGMT: 3600)
-        formatter.formatOptions = [.withInternetDateTime]
+        formatter.formatOptions = milliseconds ? [.withInternetDateTime, .withFractionalSeconds] : [.withInternetDateTime]
         return formatter.string(from: date)
     }
 
     /// The same with milliseconds, when they are there (a fix's time).
     public static func precise(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(secondsFromGMT: 3600)
-        let whole = date.timeIntervalSince1970.rounded(.down) == date.timeIntervalSince1970
-        formatter.formatOptions = whole ? [.withInternetDateTime] : [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        format(date, milliseconds: date.timeIntervalSince1970.rounded(.down) != date.timeIntervalSince1970)
     }
 
     /// UTC with milliseconds (`2026-11-22T13:40:05.250Z`): for query strings and devices' fixes.

@@ -62,7 +62,7 @@ public struct TrainSimulator: Sendable {
         }
         let network = try await inventory.network()
         let line = LineGeometry(points: network.line, stations: network.stations)
-        let pks = Dictionary(network.stations.map { ($0.code, $0.km) }, uniquingKeysWith: { first, _ in first })
+        let pks = line.stationPKs
         var random = SeededGenerator(seed: options.seed)
         var trackers: [Int: Tracker] = [:]
         var refreshed: Date?

@@ -20,8 +20,7 @@ extension TrackingFixture {
     func plan(trip id: Int) async throws -> RunPlan {
         let trip = try #require(try await parts.inventory.trip(id: id))
         let line = try await parts.ingest.geometry.geometry()
-        let pk = Dictionary(line.stations.map { ($0.code, $0.km) }, uniquingKeysWith: { first, _ in first })
-        return RunPlan(trip: trip, stops: trip.stops.sorted { $0.seq < $1.seq }, pk: pk, line: line)
+        return RunPlan(trip: trip, stops: trip.stops.sorted { $0.seq < $1.seq }, pk: line.stationPKs, line: line)
     }
 
     /// Sends a fix a minute along `keyframes` (stopped where the PK does not change, else at `speedKmh`) in batches
