@@ -49,3 +49,8 @@ enum GatewayError: Error, ProblemConvertible {
         }
     }
 }
+
+extension ProblemType {
+    /// A request head the gateway cannot read (not well-formed HTTP/1.1).
+    static let malformedRequest = ProblemType(code: "malformed-request", title: "The request cannot be read")
+}

@@ -61,9 +61,9 @@ extension EdgeMiddleware {
         looksLikeBrowser(request.headers, path: request.uri.path)
     }
 
-    static func looksLikeBrowser(_ headers: HTTPFields, path: String) -> Bool {
-        headers[secFetchMode] != nil || headers[secFetchSite] != nil || headers[.cookie] != nil
-            || headers[values: .accept].contains { $0.contains("text/html") } || path.hasPrefix("/auth/")
+    static func looksLikeBrowser(_ headers: some HeaderReading, path: String) -> Bool {
+        headers.has(secFetchMode) || headers.has(secFetchSite) || headers.has(.cookie)
+            || headers.values(.accept).contains { $0.contains("text/html") } || path.hasPrefix("/auth/")
     }
 }
 

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Hummingbird
 import HummingbirdCore
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -70,23 +71,33 @@ public enum GatewayModule {
         let serverName = "setrag-gateway"
         // With the short path, its handler keeps the idle timeout: the server's own timer does not see its requests.
         let idleTimeout = context.kernel.idleTimeout
-        let http1: HTTP1Channel.Configuration
+        let websocket = WebSocketServerConfiguration(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(30)))
+        let shouldUpgrade: @Sendable (HTTPRequest, any Channel, Logger) async throws
+            -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> = { head, channel, logger in
+                await live.shouldUpgrade(head, channel: channel, logger: logger)
+            }
+        let server: HTTPServerBuilder
         if configuration.fastPath {
-            let fast = FastProxy(services: services, stats: clients.fastPathStats, serverName: serverName,
-                                 idleTimeout: idleTimeout, logger: logger)
-            http1 = .init(additionalChannelHandlers: [fast.makeHandler()], idleTimeout: nil)
+            let fast = FastProxy(services: services, pool: clients.rawPool, stats: clients.fastPathStats,
+                                 serverName: serverName, idleTimeout: idleTimeout, logger: logger)
+            server = HTTPServerBuilder { responder in
+                FastPathChannel(
+                    inner: HTTP1WebSocketUpgradeChannel(
+                        responder: responder,
+                        configuration: .init(http1: .init(additionalChannelHandlers: [LongPathWatch()], idleTimeout: nil),
+                                             ws: websocket),
+                        shouldUpgrade: shouldUpgrade),
+                    fast: fast)
+            }
         } else {
-            http1 = .init(idleTimeout: .init(idleTimeout))
+            server = .http1WebSocketUpgrade(
+                configuration: .init(http1: .init(idleTimeout: .init(idleTimeout)), ws: websocket),
+                shouldUpgrade: shouldUpgrade)
         }
         return Application(
             responder: ClientAddressResponder(inner: router.buildResponder(),
                                               trustedProxies: configuration.trustedProxies),
-            server: .http1WebSocketUpgrade(
-                configuration: .init(http1: http1,
-                                     ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(30)))),
-                shouldUpgrade: { head, channel, logger in
-                    await live.shouldUpgrade(head, channel: channel, logger: logger)
-                }),
+            server: server,
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: serverName),
             logger: logger
         )
@@ -122,12 +133,15 @@ struct ClientAddressResponder<Inner: HTTPResponder>: HTTPResponder where Inner.C
 public struct GatewayClients: Sendable {
     public let http: HTTPClient
     let pool: UpstreamPool
+    /// The short path's connections to services (`FastProxy`).
+    let rawPool: RawUpstreamPool
     /// Requests the proxy's short path answered.
     let fastPathStats = FastProxyStats()
 
     public init(configuration: GatewayConfiguration) {
         http = Self.makeHTTPClient()
         pool = UpstreamPool(responseTimeout: .nanoseconds(configuration.upstreamTimeout.nanoseconds))
+        rawPool = RawUpstreamPool(responseTimeout: .nanoseconds(configuration.upstreamTimeout.nanoseconds))
     }
 
     /// The general-purpose client. It never follows redirects (they are the browser's to follow) and fails at once
@@ -145,6 +159,7 @@ public struct GatewayClients: Sendable {
 
     public func shutdown() async throws {
         pool.shutdown()
+        rawPool.shutdown()
         try await http.shutdown()
     }
 }

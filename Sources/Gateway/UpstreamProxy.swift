@@ -39,6 +39,8 @@ struct UpstreamProxy: Sendable {
         "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "x-real-ip",
         "x-request-id", "x-csrf-token", "cookie",
     ].map { HTTPField.Name($0)! })
+    /// `dropped` in lower case, for heads read from bytes.
+    static let droppedNames: Set<String> = Set(dropped.map(\.canonicalName))
     static let droppedFromResponse: Set<HTTPField.Name> = Set([
         "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "te", "trailer", "transfer-encoding",
         "upgrade", "x-request-id",

@@ -212,6 +212,115 @@ struct FastPathTests {
         }
     }
 
+    @Test("a request that arrives in pieces is read whole; a body sent in pieces reaches the long path whole")
+    func pieces() async throws {
+        try await Self.withGateway { port, clients in
+            let answers = try await RawHTTP.session(port: port) { reader, writer in
+                let get = RawHTTP.request("/api/v1/trips?split=1", headers: ["Accept": "application/json"])
+                let bytes = Array(get.readableBytesView)
+                for range in [0..<5, 5..<23, 23..<bytes.count] {
+                    try await writer.write(ByteBuffer(bytes: bytes[range]))
+                    try await Task.sleep(for: .milliseconds(30))
+                }
+                var answers = [try #require(try await reader.response())]
+                // A POST whose body comes in two writes, then a GET right behind it in the second.
+                let body = String(repeating: "x", count: 3000)
+                let post = Array(RawHTTP.request("/api/v1/quotes?split=2", method: "POST",
+                                                 headers: ["Content-Type": "text/plain"], body: body).readableBytesView)
+                try await writer.write(ByteBuffer(bytes: post[0..<(post.count - 1000)]))
+                try await Task.sleep(for: .milliseconds(30))
+                var rest = ByteBuffer(bytes: post[(post.count - 1000)...])
+                rest.writeImmutableBuffer(RawHTTP.request("/api/v1/trips?split=3"))
+                try await writer.write(rest)
+                answers.append(try #require(try await reader.response()))
+                answers.append(try #require(try await reader.response()))
+                return answers
+            }
+            #expect(answers.map(\.status) == [200, 200, 200])
+            #expect(answers[0].echo?.uri == "/api/v1/trips?split=1")
+            #expect(answers[1].echo?.uri == "/api/v1/quotes?split=2")
+            #expect(answers[1].echo?.bodyBytes == 3000)
+            #expect(answers[2].echo?.uri == "/api/v1/trips?split=3")
+            #expect(clients.fastPathStats.count == 2)
+        }
+    }
+
+    @Test("a chunked answer comes through with its chunks, and the connection goes on")
+    func chunkedAnswer() async throws {
+        try await Self.withGateway { port, clients in
+            let (first, second) = try await RawHTTP.session(port: port) { reader, writer in
+                try await writer.write(RawHTTP.request("/api/v1/trains/chunked"))
+                let first = try #require(try await reader.response())
+                try await writer.write(RawHTTP.request("/api/v1/trips?after=chunked"))
+                return (first, try #require(try await reader.response()))
+            }
+            #expect(first.status == 200)
+            #expect(first.header("transfer-encoding") == "chunked")
+            #expect(String(decoding: first.body, as: UTF8.self) == FakeService.chunkedBody)
+            #expect(second.echo?.uri == "/api/v1/trips?after=chunked")
+            #expect(clients.fastPathStats.count == 2)
+        }
+    }
+
+    @Test("a chunked request body goes to the server's parser with the rest of the connection, answered in order")
+    func chunkedRequest() async throws {
+        try await Self.withGateway { port, clients in
+            let answers = try await RawHTTP.session(port: port) { reader, writer in
+                var bytes = ByteBuffer(string: "POST /api/v1/quotes?te=1 HTTP/1.1\r\nHost: gateway.test\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+                bytes.writeImmutableBuffer(RawHTTP.request("/api/v1/trips?after=te"))
+                try await writer.write(bytes)
+                return [try #require(try await reader.response()), try #require(try await reader.response())]
+            }
+            #expect(answers.map(\.status) == [200, 200])
+            #expect(answers[0].echo?.bodyBytes == 3)
+            #expect(answers[1].echo?.uri == "/api/v1/trips?after=te")
+            #expect(clients.fastPathStats.count == 0)
+        }
+    }
+
+    @Test("a head that is not well-formed HTTP/1.1 gets a 400 problem and the connection ends", arguments: [
+        "GET /api/v1/trips?fold=1 HTTP/1.1\r\nHost: gateway.test\r\nX-Folded: a\r\n b\r\n\r\n",
+        "GET /api/v1/trips?lf=1 HTTP/1.1\nHost: gateway.test\n\n",
+        "GET /api/v1/trips?space=1 HTTP/1.1\r\nHost : gateway.test\r\n\r\n",
+        "GET /api/v1/trips?cr=1 HTTP/1.1\r\nHost: gateway.test\rX-A: b\r\n\r\n",
+    ])
+    func malformed(request: String) async throws {
+        try await Self.withGateway { port, clients in
+            let (answer, closed) = try await RawHTTP.session(port: port) { reader, writer in
+                try await writer.write(ByteBuffer(string: request))
+                return (try #require(try await reader.response()), try await reader.closedByServer())
+            }
+            #expect(answer.status == 400)
+            #expect(answer.header("content-type") == "application/problem+json")
+            #expect(answer.header("connection") == "close")
+            let problem = try JSONDecoder().decode(Problem.self, from: Data(answer.body))
+            #expect(problem.type == ProblemType.malformedRequest.uri)
+            #expect(closed)
+            #expect(clients.fastPathStats.count == 0)
+        }
+    }
+
+    @Test("a graceful shutdown ends a kept-alive connection whose requests all took the short path")
+    func shutdown() async throws {
+        let socket = BlockingSocket()
+        let started = ContinuousClock.now
+        try await withTimeout(.seconds(30)) {
+            try await Self.withGateway { port, clients in
+                try socket.connect(port: port)
+                try socket.send(RawHTTP.request("/api/v1/trips?before=shutdown"))
+                let answer = try socket.receive()
+                #expect(answer.hasPrefix("HTTP/1.1 200"))
+                #expect(clients.fastPathStats.count == 1)
+                // The connection stays open (keep-alive) while the gateway shuts down.
+            }
+        }
+        // The server did not wait for the client: the shutdown took far less than the idle timeout (60 s).
+        #expect(ContinuousClock.now - started < .seconds(20))
+        #expect(try socket.receive().isEmpty)
+        socket.close()
+    }
+
     @Test("with the short path off, the same request goes the long way")
     func off() async throws {
         try await Self.withGateway(["gateway.fast_path": "false"]) { port, clients in

@@ -134,6 +134,15 @@ struct FakeService: RouterMiddleware {
         case (.get, "/api/v1/trains/slow"):
             try await Task.sleep(for: .seconds(1))
             return Self.json("{}")
+        case (.get, "/api/v1/trains/chunked"):
+            // An answer of unknown length: chunked, in pieces written over time.
+            return Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody { writer in
+                for index in 0..<Self.chunkedPieces {
+                    try await writer.write(ByteBuffer(string: "piece \(index)\n"))
+                    if index % 10 == 0 { try await Task.sleep(for: .milliseconds(5)) }
+                }
+                try await writer.finish(nil)
+            })
         case (.get, "/api/v1/gtfs.zip"):
             // A large answer: it reaches the gateway in many reads and streams through.
             return Response(status: .ok, headers: [.contentType: "application/zip"],
@@ -154,6 +163,8 @@ struct FakeService: RouterMiddleware {
     }
 
     static let spent = Mutex<Set<String>>([])
+    static let chunkedPieces = 40
+    static var chunkedBody: String { (0..<chunkedPieces).map { "piece \($0)\n" }.joined() }
     static let largeBody: [UInt8] = (0..<2_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
 
     static func token(form: String, authorization: String?) -> Response {

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOPosix
 import SetragKernel
@@ -128,5 +131,47 @@ struct RawHTTPReader {
     mutating func closedByServer() async throws -> Bool {
         if buffer.readableBytes > 0 { return false }
         return try await !fill()
+    }
+}
+
+/// A plain blocking TCP socket, for a connection that must outlive the server it talks to.
+final class BlockingSocket: @unchecked Sendable {
+    private var fd: Int32 = -1
+
+    struct Failure: Error { let call: String }
+
+    func connect(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(call: "socket") }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard result == 0 else { throw Failure(call: "connect") }
+    }
+
+    func send(_ buffer: ByteBuffer) throws {
+        let bytes = Array(buffer.readableBytesView)
+        guard Glibc.send(fd, bytes, bytes.count, 0) == bytes.count else { throw Failure(call: "send") }
+    }
+
+    /// What one read brings ("" when the peer closed); fails after 5 s without anything.
+    func receive() throws -> String {
+        var bytes = [UInt8](repeating: 0, count: 65536)
+        let count = recv(fd, &bytes, bytes.count, 0)
+        guard count >= 0 else { throw Failure(call: "recv") }
+        return String(decoding: bytes[0..<count], as: UTF8.self)
+    }
+
+    func close() {
+        if fd >= 0 { _ = Glibc.close(fd) }
+        fd = -1
     }
 }
