@@ -165,6 +165,14 @@ public struct PaymentStore: Sendable {
         try await db.raw("\(Self.columns) WHERE id = \(bind: id)").first(decoding: Row.self)?.record
     }
 
+    /// The payments taken at a counter by `agent` from `from` until `to`, oldest first.
+    public func till(agent: String, from: Date, to: Date) async throws -> [PaymentRecord] {
+        try await db.raw("""
+            \(Self.columns) WHERE till_agent = \(bind: agent) AND created_at >= \(bind: from) AND created_at < \(bind: to)
+            ORDER BY created_at, id
+            """).all(decoding: Row.self).map(\.record)
+    }
+
     /// Payments of a booking still waiting for an outcome, or already paid.
     public func openOrPaid(pnr: String) async throws -> [PaymentRecord] {
         try await db.raw("""

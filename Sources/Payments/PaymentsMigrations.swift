@@ -82,5 +82,9 @@ enum PaymentsMigrations {
         ]),
         // Events payments consumes (booking's BookingRefundDue): the inbox and the catch-up cursors (SetragEvents).
         EventsMigrations.inbox(service: "payments"),
+        // An agent's till: the cash they took, by day.
+        Migration("payments_0003_till", [
+            "CREATE INDEX payments_till ON payments (till_agent, created_at)",
+        ]),
     ]
 }

@@ -171,6 +171,26 @@ struct PaymentsRoutes: Sendable {
                 ])
             }
         }
+        // A counter agent's till: the cash they took on one day (local to Libreville). Administrators may read
+        // any agent's.
+        router.get("/api/v1/payments/till") { request, context in
+            let caller = try context.requirePrincipal()
+            guard caller.has(.counterSell) || caller.has(.auditRead) else {
+                throw ProblemError.forbidden("This needs the permission \(Permission.counterSell.rawValue)")
+            }
+            let parameters = request.uri.queryParameters
+            let agent = parameters.get("agent") ?? caller.subject
+            guard agent == caller.subject || caller.has(.auditRead) else {
+                throw ProblemError.forbidden("Only an administrator may read another agent's till")
+            }
+            guard (1...64).contains(agent.utf8.count) else {
+                throw ProblemError.validation([.init(field: "agent", code: "invalid", message: "1 to 64 characters")])
+            }
+            let day = try TillDay(parameters.get("date"), now: now())
+            let payments = try await parts.store.till(agent: agent, from: day.start, to: day.end)
+            return JSONResponse(TillJSON(agent: agent, date: day.text, payments: payments),
+                                headers: [.cacheControl: "no-store"])
+        }
         router.get("/api/v1/payments/:id") { _, context in
             let caller = try context.requirePrincipal()
             let id = try context.parameters.require("id")
@@ -240,10 +260,79 @@ struct PaymentJSON: Encodable, Sendable {
     }
 }
 
+/// A local day in Libreville, from `YYYY-MM-DD` (today when absent).
+struct TillDay {
+    static let zone = TimeZone(identifier: "Africa/Libreville") ?? TimeZone(secondsFromGMT: 3600)!
+    let text: String
+    let start: Date
+    let end: Date
+
+    init(_ value: String?, now: Date) throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = Self.zone
+        let components: DateComponents
+        if let value {
+            let parts = value.split(separator: "-", omittingEmptySubsequences: false)
+            guard value.utf8.count == 10, parts.count == 3, parts.allSatisfy({ $0.allSatisfy(\.isASCII) }),
+                  let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+                  (2020...2100).contains(year), (1...12).contains(month), (1...31).contains(day),
+                  let date = calendar.date(from: DateComponents(year: year, month: month, day: day)),
+                  calendar.component(.day, from: date) == day
+            else {
+                throw ProblemError.validation([.init(field: "date", code: "invalid",
+                                                     message: "A date as YYYY-MM-DD")])
+            }
+            components = DateComponents(year: year, month: month, day: day)
+        } else {
+            components = calendar.dateComponents([.year, .month, .day], from: now)
+        }
+        let start = calendar.date(from: components)!
+        self.start = start
+        end = calendar.date(byAdding: .day, value: 1, to: start)!
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        text = "\(components.year!)-\(two(components.month!))-\(two(components.day!))"
+    }
+}
+
+/// An agent's till for a day: what they took, and the total of what was paid.
+struct TillJSON: Encodable, Sendable {
+    struct Entry: Encodable, Sendable {
+        let id: String
+        let pnr: String
+        let amount: Int
+        let status: String
+        let createdAt: String
+    }
+
+    let agent: String
+    let date: String
+    let currency = "XAF"
+    /// Payments that succeeded, and their sum.
+    let count: Int
+    let total: Int
+    let payments: [Entry]
+
+    init(agent: String, date: String, payments: [PaymentRecord]) {
+        self.agent = agent
+        self.date = date
+        let paid = payments.filter { $0.status == .succeeded }
+        count = paid.count
+        total = paid.reduce(0) { $0 + $1.amount }
+        self.payments = payments.map {
+            Entry(id: $0.publicID, pnr: $0.pnr, amount: $0.amount, status: $0.status.rawValue,
+                  createdAt: $0.createdAt.formatted(.iso8601))
+        }
+    }
+}
+
 enum PaymentsOpenAPI {
     static let document = """
         {"openapi": "3.1.0", "info": {"title": "SETRAG payments", "version": "1"},
          "paths": {
+          "/api/v1/payments/till": {"get": {"summary": "A counter agent's till: the cash payments they took on a day (local to Africa/Libreville), with the count and total of those that succeeded. Agents read their own; administrators any agent's (agent=).",
+            "parameters": [{"name": "date", "in": "query", "schema": {"type": "string", "format": "date"}},
+                           {"name": "agent", "in": "query", "schema": {"type": "string", "maxLength": 64}}],
+            "responses": {"200": {"description": "The till"}, "403": {"description": "Not an agent, or another agent's till"}, "422": {"description": "A bad date"}}}},
           "/api/v1/payments": {"post": {"summary": "Pay a booking awaiting payment (Idempotency-Key required): its amountDue (the total, or an exchange's difference)",
             "requestBody": {"content": {"application/json": {"schema": {"type": "object",
               "required": ["pnr", "method"], "additionalProperties": false, "properties": {

@@ -67,6 +67,9 @@ public enum Outcome: String, Codable, Sendable, CaseIterable {
     case duplicateCallback = "duplicate_callback"
     /// Success at once (status queries say `paid`), but the callback only after `callback_after_ms` (default 1 s).
     case lateCallback = "late_callback"
+    /// The payer confirms (as success), but the aggregator's answer to the push is lost (a 502 from its front end)
+    /// and it never calls back: only a status query tells that the bill was paid.
+    case lostAnswer = "lost_answer"
 
     var succeeds: Bool { self != .decline && self != .timeoutThenFailure }
 }

@@ -24,7 +24,11 @@ enum EBillingRoutes {
         merchant.post("/e_bills/{bill_id}/ussd_push") { request, context in
             let id = try context.parameters.require("bill_id")
             let (system, payer, msisdn) = try await request.decodeJSON(as: PushBody.self, context: context).validated()
-            try await simulator.push(billID: id, system: system, payer: payer, msisdn: msisdn)
+            let outcome = try await simulator.push(billID: id, system: system, payer: payer, msisdn: msisdn)
+            if outcome == .lostAnswer {
+                // The push went out; the answer saying so did not.
+                return JSONResponse(["message": "upstream connection lost"], status: .badGateway)
+            }
             return JSONResponse(
                 ["message": "USSD push sent to \(msisdn) (\(system.rawValue)); waiting for the payer's PIN"],
                 status: .accepted)

@@ -17,6 +17,8 @@ import NIOCore
 /// | `duplicate_callback`   | PIN (300 ms)                        | paid      | two at once, a third `repeat_after_ms`|
 /// |                        |                                     |           | (300 ms) later                        |
 /// | `late_callback`        | PIN (300 ms)                        | paid      | one, after `callback_after_ms` (1000) |
+/// | `lost_answer`          | PIN (300 ms); the push is answered  | paid      | none                                  |
+/// |                        | 502 although it reached the payer   |           |                                       |
 ///
 /// `callback_after_ms` defaults to 0 except for `late_callback`. A payout follows its payee's scenario the same
 /// way (`succeeded`, or `failed` for decline and timeout_then_failure). A bill that reaches its expiry (its
@@ -101,8 +103,12 @@ public actor EBillingSimulator {
         return bills[id]
     }
 
-    /// Sends a USSD push: the payer answers after the scenario's delay.
-    func push(billID: String, system: PaymentSystem, payer: GabonMobileNumber, msisdn: String) throws(EBillingError) {
+    /// Sends a USSD push: the payer answers after the scenario's delay. Returns the payer's outcome (the route
+    /// loses its answer for `lost_answer`).
+    @discardableResult
+    func push(billID: String, system: PaymentSystem, payer: GabonMobileNumber, msisdn: String) throws(EBillingError)
+        -> Outcome
+    {
         expireIfOverdue(billID)
         guard var bill = bills[billID] else { throw .billNotFound }
         guard bill.state == .ready else { throw .billClosed(bill.state) }
@@ -114,6 +120,7 @@ public actor EBillingSimulator {
         bill.updatedAt = Date()
         bills[billID] = bill
         later(scenario.confirmAfter) { $0.payerAnswered(billID: billID, scenario: scenario) }
+        return scenario.outcome
     }
 
     private func payerAnswered(billID: String, scenario: Scenario) {
@@ -128,13 +135,16 @@ public actor EBillingSimulator {
         case .timeoutThenFailure:
             bill.state = .expired
             bill.expiresAt = min(bill.expiresAt, now)
-        case .success, .timeoutThenSuccess, .duplicateCallback, .lateCallback:
+        case .success, .timeoutThenSuccess, .duplicateCallback, .lateCallback, .lostAnswer:
             bill.state = .paid
             bill.paidAt = now
             bill.transactionID = transactionID(system)
         }
         bills[billID] = bill
-        sendCallbacks(.bill(billID), body: CallbackBody.bill(bill), scenario: scenario)
+        // The aggregator that lost its answer to the push does not call back either.
+        if scenario.outcome != .lostAnswer {
+            sendCallbacks(.bill(billID), body: CallbackBody.bill(bill), scenario: scenario)
+        }
     }
 
     /// The payer pressed "Pay" on the hosted page.

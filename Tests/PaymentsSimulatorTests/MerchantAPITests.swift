@@ -144,6 +144,8 @@ struct MerchantAPITests {
     @Test("push then PIN: 202, status ready, then a signed paid callback and status paid")
     func pushSuccess() async throws {
         try await SimulatorHarness.run { sim in
+            // The payer takes 1.5 s to type the PIN, so that "ready" right after the push holds on a busy machine.
+            try await sim.setScenario("074123456", ["outcome": "success", "confirm_after_ms": 1500])
             let id = try await sim.createBill(msisdn: "074123456")
             let push = try await sim.push(id, msisdn: "24174123456", system: "airtelmoney")
             #expect(push.status == .accepted)

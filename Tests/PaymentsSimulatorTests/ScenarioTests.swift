@@ -94,6 +94,18 @@ struct ScenarioTests {
         }
     }
 
+    @Test("lost_answer: the push is answered 502 although it reached the payer; the bill is paid, with no callback")
+    func lostAnswer() async throws {
+        try await SimulatorHarness.run { sim in
+            try await sim.setScenario("074123457", ["outcome": "lost_answer", "confirm_after_ms": 100])
+            let id = try await sim.createBill(msisdn: "074123457")
+            #expect(try await sim.push(id, msisdn: "074123457").status == .badGateway)
+            try await Task.sleep(for: .milliseconds(1500))
+            #expect(try await sim.bill(id)["state"] as? String == "paid")
+            #expect(sim.receiver.deliveries.isEmpty)
+        }
+    }
+
     @Test("a refused callback is retried with backoff until the receiver takes it, each attempt signed afresh")
     func callbackRetry() async throws {
         try await SimulatorHarness.run(failFirst: 2) { sim in

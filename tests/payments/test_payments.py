@@ -160,6 +160,33 @@ def test_cash_at_a_counter_is_for_agents(platform, customer, agent):
     assert get(platform, f"/api/v1/bookings/{booking['pnr']}", customer).json()["status"] == "confirmed"
 
 
+def test_cash_is_recorded_against_the_agents_till(platform, customer, agent):
+    today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=1))).date().isoformat()
+    before = get(platform, "/api/v1/payments/till", agent)
+    assert before.status_code == 200, before.text[:300]
+    assert before.json()["date"] == today and before.json()["currency"] == "XAF"
+    booking = book(platform, customer)
+    sold = post(platform, "/api/v1/payments", agent, {"pnr": booking["pnr"], "method": "cash"})
+    assert sold.status_code == 201, sold.text[:300]
+    till = get(platform, f"/api/v1/payments/till?date={today}", agent).json()
+    assert till["agent"] == before.json()["agent"]
+    assert till["count"] == before.json()["count"] + 1
+    assert till["total"] == before.json()["total"] + sold.json()["amount"]
+    assert [p["pnr"] for p in till["payments"]][-1] == booking["pnr"]
+    # Another day's till does not have it; nor may a customer read a till, or an agent another agent's.
+    other_day = get(platform, "/api/v1/payments/till?date=2026-01-02", agent).json()
+    assert booking["pnr"] not in [p["pnr"] for p in other_day["payments"]]
+    assert get(platform, "/api/v1/payments/till", customer).status_code == 403
+    assert get(platform, "/api/v1/payments/till?agent=usr_someone_else", agent).status_code == 403
+    for bad in ("2026-13-01", "2026-02-30", "yesterday", "2026-1-1", "99999-01-01"):
+        answer = get(platform, f"/api/v1/payments/till?date={bad}", agent)
+        assert answer.status_code == 422, (bad, answer.text[:200])
+        assert answer.headers["content-type"].startswith("application/problem+json")
+    admin = sign_in(platform, "admin@demo.setrag.ga").token["access_token"]
+    seen = get(platform, f"/api/v1/payments/till?agent={till['agent']}&date={today}", admin)
+    assert seen.status_code == 200 and seen.json()["total"] == till["total"], seen.text[:300]
+
+
 def test_a_card_payment_goes_through_the_hosted_page(platform, customer):
     booking = book(platform, customer)
     payment = post(platform, "/api/v1/payments", customer,

@@ -624,6 +624,28 @@ def saga_late_callback_found_by_the_reconciler(platform, customer, agent, simula
     assert booking_of(platform, customer, booking["pnr"])["status"] == "confirmed"
 
 
+def saga_lost_answer_unknown_then_reconciled(platform, customer, agent, simulator, databases):
+    # The push reaches the payer but the aggregator's answer to it is lost (502) and it never calls back. The
+    # payment is unknown, never failed: the reconciler's status query finds the bill paid and the booking is
+    # ticketed. The customer then cancels, refunded per the rules.
+    scenario(simulator, "074810011", "lost_answer", confirm_after_ms=4000)
+    booking = book(platform, customer)
+    payment = start_payment(platform, customer, booking["pnr"], "074810011", "airtel_money")
+    assert payment["status"] == "unknown", payment
+    # The reconciler asks meanwhile (every 2 s here) and hears "ready": still unknown, not failed.
+    time.sleep(3)
+    assert payment_of(platform, customer, payment["id"])["status"] == "unknown"
+    assert booking_of(platform, customer, booking["pnr"])["status"] == "awaiting_payment"
+    paid = settled_payment(platform, customer, payment["id"], seconds=20)
+    assert paid["status"] == "succeeded" and paid["bookingStatus"] == "confirmed", paid
+    assert delivered(sim_bill(simulator, payment["id"])) == 0, "the simulator called back"
+    assert len(get(platform, f"/api/v1/bookings/{booking['pnr']}/tickets", customer).json()["tickets"]) == 1
+    cancelled = post(platform, f"/api/v1/bookings/{booking['pnr']}/cancel", customer, {}).json()
+    assert cancelled["status"] == "refund_pending", cancelled
+    refund_paid_out(platform, customer, simulator, payment["id"], f"RFD-{booking['pnr']}-{payment['id']}",
+                    cancelled["refundAmount"], "074810011")
+
+
 def hold_seconds(booking: dict) -> float:
     created = datetime.datetime.fromisoformat(booking["createdAt"].replace("Z", "+00:00"))
     expires = datetime.datetime.fromisoformat(booking["holdExpiresAt"].replace("Z", "+00:00"))
@@ -716,6 +738,7 @@ SAGAS = {
     "timeout_then_failure": saga_timeout_then_failure_then_cancel_unpaid,
     "duplicate_callback": saga_duplicate_callback_then_exchange_to_a_cheaper_class,
     "late_callback": saga_late_callback_found_by_the_reconciler,
+    "lost_answer": saga_lost_answer_unknown_then_reconciled,
     "hold_expired_seats_sold": saga_paid_after_the_hold_expired_and_the_seats_were_sold,
     "hold_expired_seats_free": saga_paid_after_the_hold_expired_and_the_seats_still_free,
     "paid_after_cancel": saga_paid_after_the_customer_cancelled_the_unpaid_booking,
