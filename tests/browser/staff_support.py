@@ -66,20 +66,21 @@ def ticket_valid_from(service_date: str) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=LIBREVILLE) - timedelta(hours=6)
 
 
-def train_valid_now(request, origin: str = "OWE", destination: str = "FCV") -> dict:
-    """A train from `origin` to `destination` whose tickets a conductor accepts now: `{"date", "trip"}`. Tickets are
-    good from 18:00 the day before their train, and the weekly timetable leaves whole days without such a train
-    (Monday and Wednesday daytime, for instance), so operations add an extra train leaving in two hours, with the
-    stops of the timetable's Express that way (`POST /api/v1/trips`, as the demo operator): the same test at any
-    hour of any day."""
-    departs = now_local() + timedelta(hours=2)
+def operator_token() -> str:
+    """An access token of the demo operator (OAuth, as the web client): operations' API calls of a test's setup."""
+    return oauth_sign_in(load_platform(), OPERATOR).token["access_token"]
+
+
+def add_extra_train(request, token: str, departs: datetime, origin: str = "OWE", destination: str = "FCV") -> dict:
+    """An extra train leaving `origin` at `departs` (Libreville time), with the stops of the timetable's Express that
+    way, under a free number (`POST /api/v1/trips`, as the operator): `{"date", "trip"}`, the trip as the search gives
+    it from `origin` to `destination`."""
     pattern = 211 if origin == "OWE" else 412
-    platform = load_platform()
-    token = oauth_sign_in(platform, OPERATOR).token["access_token"]
+    base_url = load_platform().base_url
     rng = random.Random()
     for _ in range(50):
         number = rng.randint(9000, 9999)
-        answer = http("POST", platform.base_url + "/api/v1/trips", headers={"Authorization": f"Bearer {token}"},
+        answer = http("POST", base_url + "/api/v1/trips", headers={"Authorization": f"Bearer {token}"},
                       json={"pattern": pattern, "date": departs.date().isoformat(), "trainNumber": number,
                             "departure": departs.strftime("%H:%M")})
         if answer.status_code == 409:  # that number runs that day already: another one
@@ -90,9 +91,46 @@ def train_valid_now(request, origin: str = "OWE", destination: str = "FCV") -> d
         found = request.get(f"/api/v1/trips?from={origin}&to={destination}&date={day}&passengers=1")
         assert found.ok, found.status
         trip = next(trip for trip in found.json()["trips"] if trip["id"] == extra["tripId"])
-        assert ticket_valid_from(trip["serviceDate"]) <= now_local() < datetime.fromisoformat(trip["departure"])
         return {"date": day, "trip": trip}
     raise AssertionError("no free number for an extra train")
+
+
+def train_valid_now(request, origin: str = "OWE", destination: str = "FCV") -> dict:
+    """A train from `origin` to `destination` whose tickets a conductor accepts now: `{"date", "trip"}`. Tickets are
+    good from 18:00 the day before their train, and the weekly timetable leaves whole days without such a train
+    (Monday and Wednesday daytime, for instance), so operations add an extra train leaving in two hours, with the
+    stops of the timetable's Express that way (`POST /api/v1/trips`, as the demo operator): the same test at any
+    hour of any day."""
+    train = add_extra_train(request, operator_token(), now_local() + timedelta(hours=2), origin, destination)
+    trip = train["trip"]
+    assert ticket_valid_from(trip["serviceDate"]) <= now_local() < datetime.fromisoformat(trip["departure"])
+    return train
+
+
+def train_of_a_later_day(request, origin: str = "OWE", destination: str = "FCV") -> dict:
+    """A timetable train from `origin` to `destination` whose tickets are not good yet: its service date is at least
+    two days away, so they are good only from 18:00 the day before it (`{"date", "trip"}`)."""
+    day = (now_local().date() + timedelta(days=2)).isoformat()
+    answer = request.get(f"/api/v1/trips?from={origin}&to={destination}&date={day}&passengers=1")
+    assert answer.ok, answer.status
+    body = answer.json()
+    if not body["trips"]:
+        day = body["nextDates"][0]
+        body = request.get(f"/api/v1/trips?from={origin}&to={destination}&date={day}&passengers=1").json()
+    trip = body["trips"][0]
+    assert now_local() < ticket_valid_from(trip["serviceDate"]), trip
+    return {"date": day, "trip": trip}
+
+
+FRENCH_DAYS = ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."]
+FRENCH_MONTHS = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
+
+
+def french_short_day_time(moment: datetime) -> str:
+    """`lun. 23 nov. 18h00`: how the app writes an instant with its weekday, in Libreville time."""
+    local = moment.astimezone(LIBREVILLE)
+    return (f"{FRENCH_DAYS[local.weekday()]} {local.day} {FRENCH_MONTHS[local.month - 1]} "
+            f"{local.hour:02d}h{local.minute:02d}")
 
 
 def next_train_date(request, origin: str = "OWE", destination: str = "FCV") -> str:

@@ -17,13 +17,16 @@ from staff_support import (
     AGENT,
     CONDUCTOR,
     CUSTOMER,
+    OPERATOR,
     PHONE,
     forged_seat,
+    french_short_day_time,
     next_train_date,
     no_horizontal_scroll,
     now_local,
     sell_by_api,
     ticket_valid_from,
+    train_of_a_later_day,
     train_valid_now,
 )
 from test_booking import PNR_URL
@@ -37,8 +40,11 @@ def check_code(page, code: str) -> None:
     page.get_by_role("button", name="Contrôler", exact=True).click()
 
 
+LATER_DAY = "Billet authentique, pour un jour suivant"
+
+
 def verdict(page):
-    return page.get_by_role("region", name=re.compile(r"^Billet (valable|refusé)$"))
+    return page.get_by_role("region", name=re.compile(rf"^(Billet valable|Billet refusé|{LATER_DAY})$"))
 
 
 def decode_qr(path) -> str:
@@ -347,11 +353,72 @@ def test_d_a_phone_with_a_qr_reader_checks_the_code_the_camera_reads(new_context
     expect(page.get_by_label("Code du billet", exact=True)).to_have_value(ticket["qr"])
     expect(result).to_contain_text("Yann Mba")
     expect(result).to_contain_text(f"Voiture {ticket['seat']['coach']}, place {ticket['seat']['seat']}")
-    # Valid from 18:00 the day before the train; before that, refused as a ticket for a later day.
+    # Valid from 18:00 the day before the train; before that, an authentic ticket for a later day.
     if ticket_valid_from(ticket["trip"]["serviceDate"]) <= now_local():
         expect(result).to_have_accessible_name("Billet valable")
     else:
-        expect(result).to_have_accessible_name("Billet refusé")
-        expect(result).to_contain_text("Billet pour un jour suivant.")
+        expect(result).to_have_accessible_name(LATER_DAY)
     expect(page.get_by_role("button", name="Arrêter la caméra")).to_have_count(0)  # the camera stops once read
     screenshot(page, "-scanned")
+
+
+def test_e_a_ticket_for_a_later_day_is_authentic_but_not_for_today_online_and_offline(new_context, states, screenshot):
+    # Setup: a ticket sold at the counter (through the API) for a train at least two days away.
+    agent = new_context(storage_state=states(AGENT)).new_page()
+    agent.goto("/agent")
+    train = train_of_a_later_day(agent.request)
+    trip = train["trip"]
+    ticket = sell_by_api(agent, trip["id"], "OWE", "FCV", [("Jules Ondo", "GA551177")])["tickets"][0]
+    good_from = f"Valable à partir du {french_short_day_time(ticket_valid_from(trip['serviceDate']))}"
+    service_date = "/".join(reversed(trip["serviceDate"].split("-")))
+
+    context = new_context(viewport=PHONE, is_mobile=True, has_touch=True, storage_state=states(CONDUCTOR))
+    page = context.new_page()
+    page.goto("/agent/check")
+    main = page.get_by_role("main")
+    expect(main).to_contain_text("Clés de vérification enregistrées sur cet appareil")
+
+    # Online: booking says not yet valid; the page says the ticket is genuine, for which train, and from when.
+    check_code(page, ticket["qr"])
+    result = verdict(page)
+    expect(result).to_have_accessible_name(LATER_DAY)
+    expect(result).to_have_class(re.compile(r"\bcheck-result--later\b"))  # neither the green nor the red one
+    expect(result).to_contain_text(good_from)
+    expect(result).to_contain_text("Signature vérifiée. Le voyageur ne peut pas embarquer aujourd’hui")
+    for text in ["Jules Ondo", f"Voiture {ticket['seat']['coach']}, place {ticket['seat']['seat']}",
+                 "Owendo → Franceville", f"Train {trip['trainNumber']} · {service_date}", ticket["id"]]:
+        expect(result).to_contain_text(text)
+    expect(result).not_to_contain_text("Billet pour un jour suivant.")
+    no_horizontal_scroll(page)
+    screenshot(page, "-1-online")
+
+    # Offline: the device checks the signature and the dates itself, and says the same.
+    context.set_offline(True)
+    try:
+        expect(main).to_contain_text("Hors connexion : les billets sont vérifiés sur cet appareil")
+        check_code(page, ticket["qr"])
+        expect(result).to_have_accessible_name(LATER_DAY)
+        expect(result).to_contain_text("Contrôlé hors connexion.")
+        expect(result).to_contain_text(good_from)
+        expect(result).to_contain_text(f"Voiture {ticket['seat']['coach']}, place {ticket['seat']['seat']}")
+        expect(result).to_contain_text(f"Trajet n° {trip['id']} · {service_date}")
+        screenshot(page, "-2-offline")
+    finally:
+        context.set_offline(False)
+
+
+def test_f_an_operator_reads_manifests_but_does_not_check_tickets(new_context, states):
+    page = new_context(storage_state=states(OPERATOR)).new_page()
+    page.goto("/agent")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Espace agents")
+    expect(page.get_by_role("link", name="Liste des voyageurs", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Contrôle des billets")).to_have_count(0)
+
+    # Opened by its address: said plainly, with the way to what the role may do.
+    page.goto("/agent/check")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Contrôle des billets")
+    expect(page.get_by_role("main")).to_contain_text(
+        "Le contrôle des billets est réservé aux contrôleurs et aux agents")
+    expect(page.get_by_label("Code du billet", exact=True)).to_have_count(0)
+    page.get_by_role("link", name="Liste des voyageurs", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Liste des voyageurs")

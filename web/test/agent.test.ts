@@ -16,7 +16,7 @@ import {
   validFrom,
   type TicketPayload,
 } from '../src/features/agent/ticketCode';
-import { checkOffline, holderMatches, outcomeFromServer, refusalCode } from '../src/features/agent/ticketCheck';
+import { checkOffline, checkVerdict, holderMatches, outcomeFromServer, refusalCode } from '../src/features/agent/ticketCheck';
 import { base64UrlDecode, keyFor, keysFromServer, parseStoredKeys } from '../src/features/agent/ticketKeys';
 import { enqueue, parseQueue, parseSeen, queuedCheck, rememberSeen, withoutScan } from '../src/features/agent/scanQueue';
 
@@ -189,6 +189,28 @@ describe('checking a ticket offline', () => {
     assert.equal((await checkOffline(p, ADULT.qr, { ...context, tripId: 3 })).valid, true);
   });
 
+  it('a ticket for a later day is authentic, with the date it is good from, and not for boarding today', async () => {
+    const p = read(ADULT.qr);
+    // Checked on Sunday 22 November for Tuesday's train: good from Monday 18:00, Libreville time.
+    const sunday = await checkOffline(p, ADULT.qr, { ...context, now: Date.parse('2026-11-22T15:00:00+01:00') });
+    assert.equal(sunday.valid, false);
+    assert.equal(sunday.reason, 'not-yet-valid');
+    assert.equal(checkVerdict(sunday), 'later-day');
+    assert.equal(sunday.ticket?.validFrom, Date.parse('2026-11-23T18:00:00+01:00'));
+    assert.equal(sunday.ticket?.serviceDate, '2026-11-24');
+    assert.deepEqual(sunday.ticket?.seat, { coach: 3, seat: 1 });
+    // The conductor on another train (a trip chosen) sees the same: the date says more than "another train".
+    const onOtherTrain = await checkOffline(p, ADULT.qr, { ...context, tripId: 4, now: Date.parse('2026-11-22T15:00:00+01:00') });
+    assert.equal(onOtherTrain.reason, 'wrong-train');
+    assert.equal(checkVerdict(onOtherTrain), 'later-day');
+    // From Monday 18:00 it is an ordinary ticket; another train that day is refused.
+    assert.equal(checkVerdict(await checkOffline(p, ADULT.qr, context)), 'board');
+    assert.equal(checkVerdict(await checkOffline(p, ADULT.qr, { ...context, tripId: 4 })), 'refused');
+    // A forged code for a later day is refused: nothing of it is vouched for.
+    const forged = await checkOffline(p, ADULT.qr, { ...context, keys: null, now: Date.parse('2026-11-22T15:00:00+01:00') });
+    assert.equal(checkVerdict(forged), 'refused');
+  });
+
   it('a second check on this device is flagged with the first one', async () => {
     const outcome = await checkOffline(read(ADULT.qr), ADULT.qr, { ...context, seenAt: '2026-11-24T12:40:00+01:00' });
     assert.equal(outcome.valid, true);
@@ -247,6 +269,44 @@ describe('the server’s answer', () => {
     assert.equal(outcome.alreadyScanned, true);
     assert.equal(outcome.ticket?.passengerName, ADULT.passengerName);
     assert.equal(outcome.ticket?.trainNumber, 211);
+  });
+
+  it('a later day’s ticket is authentic for that day, with its train, date, seat and when it is good from', () => {
+    const p = read(ADULT.qr);
+    const outcome = outcomeFromServer(
+      {
+        valid: false,
+        reason: 'not-yet-valid',
+        alreadyScanned: false,
+        firstScannedAt: null,
+        ticket: {
+          id: ADULT.id,
+          pnr: '66SXRX',
+          passengerName: ADULT.passengerName,
+          passengerType: 'adult',
+          lapInfant: false,
+          seat: { coach: 3, seat: 1 },
+          class: 'first',
+          from: { code: 'OWE', name: 'Owendo' },
+          to: { code: 'NDJ', name: 'Ndjolé' },
+          tripId: 3,
+          trainNumber: 211,
+          serviceDate: '2026-11-24',
+          departure: '2026-11-24T12:30:00+01:00',
+          validUntil: ADULT.validUntil,
+        },
+      },
+      p,
+      ADULT.qr,
+      Date.parse('2026-11-22T15:00:00+01:00'),
+    );
+    assert.equal(checkVerdict(outcome), 'later-day');
+    assert.equal(outcome.ticket?.validFrom, Date.parse('2026-11-23T18:00:00+01:00'));
+    assert.equal(outcome.ticket?.trainNumber, 211);
+    assert.equal(checkVerdict({ ...outcome, reason: 'expired' }), 'refused');
+    assert.equal(checkVerdict({ ...outcome, valid: true, reason: null }), 'board');
+    assert.equal(checkVerdict({ ...outcome, valid: true, reason: null, alreadyScanned: true }), 'already-scanned');
+    assert.equal(refusalCode('exchanged'), 'exchanged');
   });
 
   it('a forged code shows no ticket data; unknown reasons are kept apart', () => {

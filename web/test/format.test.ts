@@ -10,6 +10,7 @@ import {
   formatIsoDate,
   formatMoneyXAF,
   formatPhone,
+  formatShortDayTime,
   formatTime,
   isIsoDate,
   isValidEmail,
@@ -52,6 +53,12 @@ describe('dates in Libreville time (UTC+1)', () => {
   it('joins date and time', () => {
     assert.equal(formatDateTime('2026-11-22T04:00:00Z', 'fr'), '22/11/2026 05h00');
     assert.equal(formatDateTime('2026-11-22T04:00:00Z', 'en'), '22/11/2026 05:00');
+  });
+  it('writes an instant with its short weekday, in Libreville time', () => {
+    assert.equal(formatShortDayTime('2026-11-23T17:00:00Z', 'fr'), 'lun. 23 nov. 18h00');
+    assert.equal(formatShortDayTime('2026-11-23T17:00:00Z', 'en'), 'Mon 23 Nov 18:00');
+    assert.equal(formatShortDayTime('2026-11-23T23:30:00Z', 'fr'), 'mar. 24 nov. 00h30');
+    assert.equal(formatShortDayTime('nope', 'fr'), '');
   });
   it('returns an empty string for an invalid instant', () => {
     assert.equal(formatDate('not a date'), '');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { accessTo, hasArea } from '../src/app/roles';
+import { accessTo, hasArea, staffWithoutArea } from '../src/app/roles';
 import { safeReturnTo, signInHref } from '../src/lib/auth';
 import { normalizePath, toQueryString } from '../src/lib/router';
 
@@ -49,6 +49,16 @@ describe('areas', () => {
     assert.equal(accessTo('agent', signedIn(['conductor'])), 'allowed');
     assert.equal(accessTo('agent', signedIn(['operator'])), 'allowed');
     assert.ok(!hasArea(['b2b_admin'], 'agent'));
+  });
+  it('keeps the ticket check to those booking lets verify tickets: not operators, who read manifests', () => {
+    assert.equal(accessTo('check', signedIn(['conductor'])), 'allowed');
+    assert.equal(accessTo('check', signedIn(['agent'])), 'allowed');
+    assert.equal(accessTo('check', signedIn(['admin'])), 'allowed');
+    assert.equal(accessTo('check', signedIn(['operator'])), 'denied');
+    assert.equal(accessTo('agent', signedIn(['operator'])), 'allowed'); // the manifest stays theirs
+    assert.ok(staffWithoutArea(['operator'], 'check')); // "not for your role", not "staff only"
+    assert.ok(!staffWithoutArea(['customer'], 'check'));
+    assert.ok(!staffWithoutArea(['operator', 'conductor'], 'check'));
   });
   it('asks to sign in when signed out, and waits while the session is checked', () => {
     assert.equal(accessTo('pro', { status: 'signed-out' }), 'signed-out');

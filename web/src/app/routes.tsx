@@ -8,7 +8,7 @@ import { DevicesPage, LivePage, TrainPage } from '../features/live';
 import { ProArea } from '../features/pro';
 import { BookPage, SeatMapPage, TripSearchPanel, TripsPage } from '../features/trips';
 import { normalizePath } from '../lib/router';
-import { accessTo, hasArea } from './roles';
+import { accessTo, hasArea, staffWithoutArea } from './roles';
 import { NotFoundPage } from './NotFoundPage';
 
 const retry = () => void refreshSession();
@@ -68,15 +68,28 @@ export function renderRoute(path: string, session: Session): ReactElement {
       return (
         <AgentArea
           access={accessTo('agent', session)}
+          canCheck={session.status === 'signed-in' && hasArea(session.user.roles, 'check')}
           canSell={session.status === 'signed-in' && hasArea(session.user.roles, 'counter')}
           canManageDevices={session.status === 'signed-in' && hasArea(session.user.roles, 'tracking')}
           onRetry={retry}
         />
       );
     case '/agent/check':
-      return <CheckPage access={accessTo('agent', session)} onRetry={retry} />;
+      return (
+        <CheckPage
+          access={accessTo('check', session)}
+          notForRole={session.status === 'signed-in' && staffWithoutArea(session.user.roles, 'check')}
+          onRetry={retry}
+        />
+      );
     case '/agent/manifest':
-      return <ManifestPage access={accessTo('agent', session)} onRetry={retry} />;
+      return (
+        <ManifestPage
+          access={accessTo('agent', session)}
+          canCheck={session.status === 'signed-in' && hasArea(session.user.roles, 'check')}
+          onRetry={retry}
+        />
+      );
     case '/agent/sale':
       return <SalePage access={accessTo('counter', session)} onRetry={retry} />;
     case '/agent/collect':

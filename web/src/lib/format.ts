@@ -57,6 +57,18 @@ export function formatDateTime(instant: Date | string | number, lang: Lang): str
   return date ? `${date} ${formatTime(instant, lang)}` : '';
 }
 
+const shortDays: Record<Lang, Intl.DateTimeFormat> = {
+  fr: new Intl.DateTimeFormat('fr-FR', { weekday: 'short', day: 'numeric', month: 'short', timeZone: TIME_ZONE }),
+  en: new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: TIME_ZONE }),
+};
+
+/** An instant with its short weekday, in Libreville time: `lun. 23 nov. 18h00`, `Mon 23 Nov 18:00`. */
+export function formatShortDayTime(instant: Date | string | number, lang: Lang): string {
+  const date = instant instanceof Date ? instant : new Date(instant);
+  if (Number.isNaN(date.getTime())) return '';
+  return `${shortDays[lang].format(date)} ${formatTime(date, lang)}`;
+}
+
 /** The Libreville calendar date of an instant, as `YYYY-MM-DD`; '' for an invalid instant. */
 export function localIsoDate(instant: Date | string | number): string {
   const p = localParts(instant);

@@ -18,6 +18,7 @@ export type RefusalCode =
   | 'unknown-ticket'
   | 'superseded'
   | 'cancelled'
+  | 'exchanged'
   | 'trip-cancelled'
   | 'wrong-train'
   | 'not-yet-valid'
@@ -31,6 +32,7 @@ const REFUSALS: readonly RefusalCode[] = [
   'unknown-ticket',
   'superseded',
   'cancelled',
+  'exchanged',
   'trip-cancelled',
   'wrong-train',
   'not-yet-valid',
@@ -51,6 +53,8 @@ export interface CheckedTicket {
   seat: { coach: number; seat: number } | null;
   travelClass: TicketClass | null;
   passengerType: TicketPassengerType | null;
+  /** Epoch ms: from when the ticket is good (18:00 Libreville time the day before its service date). */
+  validFrom: number;
   /** ISO instant or epoch ms. */
   validUntil: string | number;
   /** Online only: the QR code names nobody in clear. */
@@ -92,6 +96,7 @@ export function ticketFromPayload(payload: TicketPayload, stationName?: (code: s
     seat: payload.seat,
     travelClass: payload.travelClass,
     passengerType: payload.passengerType,
+    validFrom: validFrom(payload),
     validUntil: payload.validUntil,
   };
 }
@@ -124,6 +129,7 @@ export function outcomeFromServer(
         seat: t.seat ?? null,
         travelClass: asClass(t.class),
         passengerType: asType(t.passengerType),
+        validFrom: validFrom(payload),
         validUntil: t.validUntil,
         passengerName: t.passengerName,
         pnr: t.pnr,
@@ -146,6 +152,23 @@ export function outcomeFromServer(
     code,
     payload,
   };
+}
+
+/**
+ * What the conductor is shown: `board` (valid), `already-scanned` (valid, but checked before: look twice),
+ * `later-day` (authentic, signature verified, for a train of a later day: not today, from `ticket.validFrom`), or
+ * `refused`. A later day's ticket checked with another train chosen is refused as wrong-train by booking; it is the
+ * same authentic ticket for a later day, and the date says more to the conductor than "another train".
+ */
+export type CheckVerdict = 'board' | 'already-scanned' | 'later-day' | 'refused';
+
+export function checkVerdict(outcome: Pick<CheckOutcome, 'valid' | 'reason' | 'alreadyScanned' | 'ticket' | 'checkedAt'>): CheckVerdict {
+  if (outcome.valid) return outcome.alreadyScanned ? 'already-scanned' : 'board';
+  const ticket = outcome.ticket;
+  if (!ticket) return 'refused';
+  if (outcome.reason === 'not-yet-valid') return 'later-day';
+  if (outcome.reason === 'wrong-train' && outcome.checkedAt < ticket.validFrom) return 'later-day';
+  return 'refused';
 }
 
 /** A text that is no ticket at all (refused before any signature check). */

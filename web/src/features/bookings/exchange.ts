@@ -3,10 +3,15 @@
 import { isProblem } from '../../lib/api';
 import type { RequestError } from '../../lib/useRequest';
 import type { Booking, ExchangeQuote, TravelClass, TripChoices } from './api/types';
+import { offersChoice } from './tripCancelled';
 
-/** Whether the booking may be exchanged by its holder: confirmed, before its train leaves. */
-export function isExchangeable(booking: Pick<Booking, 'status' | 'from'>, now: number): boolean {
+/**
+ * Whether the booking may be exchanged by its holder: confirmed, before its train leaves; or at any time when SETRAG
+ * cancelled the train and offers the exchange.
+ */
+export function isExchangeable(booking: Pick<Booking, 'status' | 'from' | 'operatorCancellation'>, now: number): boolean {
   if (booking.status !== 'confirmed') return false;
+  if (offersChoice(booking, 'exchange')) return true;
   const departure = Date.parse(booking.from.departure);
   return Number.isNaN(departure) || departure > now;
 }

@@ -1,5 +1,6 @@
 // How long the seats of a booking stay held for payment, and what a booking allows. Pure: no DOM, no i18n.
 import type { Booking, BookingStatus } from './api/types';
+import { offersChoice } from './tripCancelled';
 
 /** Whole seconds left before `expiresAt` (never below 0); 0 for an unreadable instant. */
 export function secondsLeft(expiresAt: string, now: number): number {
@@ -28,9 +29,13 @@ export function isPayable(booking: Pick<Booking, 'status' | 'holdExpiresAt'>, no
   );
 }
 
-/** Whether the customer may cancel: before departure, while it waits for payment or once confirmed. */
-export function isCancellable(booking: Pick<Booking, 'status' | 'from'>, now: number): boolean {
+/**
+ * Whether the customer may cancel: before departure, while it waits for payment or once confirmed; or at any time for
+ * a full refund when SETRAG cancelled the train.
+ */
+export function isCancellable(booking: Pick<Booking, 'status' | 'from' | 'operatorCancellation'>, now: number): boolean {
   if (booking.status !== 'awaiting_payment' && booking.status !== 'confirmed') return false;
+  if (offersChoice(booking, 'refund')) return true;
   const departure = Date.parse(booking.from.departure);
   return Number.isNaN(departure) || departure > now;
 }

@@ -5,6 +5,8 @@ import { PageTitle } from '../../../ui/PageTitle';
 
 interface Props {
   access: Access;
+  /** Ticket checks need a conductor's or an agent's role (operators read manifests only). */
+  canCheck: boolean;
   /** Counter sales need the agent's role (cash is taken at a counter). */
   canSell: boolean;
   /** The GPS devices of the trains are the operators' (`tracking.manage`). */
@@ -13,7 +15,7 @@ interface Props {
 }
 
 /** `/agent`: the staff area: ticket checks, trip manifests, counter sales. */
-export function AgentArea({ access, canSell, canManageDevices, onRetry }: Props) {
+export function AgentArea({ access, canCheck, canSell, canManageDevices, onRetry }: Props) {
   const t = useT();
   return (
     <>
@@ -26,12 +28,14 @@ export function AgentArea({ access, canSell, canManageDevices, onRetry }: Props)
         onRetry={onRetry}
       >
         <ul className="cards staff-cards">
-          <li className="card">
-            <h2>
-              <Link to="/agent/check">{t('agent.area.check')}</Link>
-            </h2>
-            <p>{t('agent.area.checkText')}</p>
-          </li>
+          {canCheck ? (
+            <li className="card">
+              <h2>
+                <Link to="/agent/check">{t('agent.area.check')}</Link>
+              </h2>
+              <p>{t('agent.area.checkText')}</p>
+            </li>
+          ) : null}
           <li className="card">
             <h2>
               <Link to="/agent/manifest">{t('agent.area.manifest')}</Link>

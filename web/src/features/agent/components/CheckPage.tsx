@@ -15,6 +15,8 @@ import { useCheckDevice } from './useCheckDevice';
 
 interface Props {
   access: Access;
+  /** Staff whose role may not check tickets (operators): told so, and pointed to the passenger list. */
+  notForRole: boolean;
   onRetry: () => void;
 }
 
@@ -25,7 +27,7 @@ export function tripIdFromQuery(query: string): number | null {
 }
 
 /** `/agent/check`: a conductor checks tickets, with the camera or the typed code, online or not. */
-export function CheckPage({ access, onRetry }: Props) {
+export function CheckPage({ access, notForRole, onRetry }: Props) {
   const t = useT();
   const device = useCheckDevice();
   // With no network the session cannot be confirmed; the keys are public and the scans wait for the network, so a
@@ -36,6 +38,15 @@ export function CheckPage({ access, onRetry }: Props) {
       <PageTitle>{t('agent.check.title')}</PageTitle>
       {usable ? (
         <CheckScreen device={device} />
+      ) : notForRole ? (
+        <>
+          <Notice tone="info">{t('agent.area.checkNotForRole')}</Notice>
+          <p>
+            <Link className="button button--secondary" to="/agent/manifest">
+              {t('agent.area.manifest')}
+            </Link>
+          </p>
+        </>
       ) : (
         <AreaGate
           access={access}

@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useLang, useT } from '../../../i18n';
-import { formatDateTime, formatIsoDate } from '../../../lib/format';
+import { formatDateTime, formatIsoDate, formatShortDayTime } from '../../../lib/format';
 import { TextField } from '../../../ui/TextField';
-import { holderMatches, type CheckOutcome } from '../ticketCheck';
+import { checkVerdict, holderMatches, type CheckOutcome, type CheckVerdict } from '../ticketCheck';
 import { CLASS_NAMES, REFUSAL_TEXTS, TYPE_NAMES, named } from './labels';
 
 interface Props {
@@ -11,13 +11,23 @@ interface Props {
   noCrypto: boolean;
 }
 
-/** The answer of a check, readable at arm's length: VALABLE or REFUSÉ, why, and what the ticket says. */
+const TONES: Record<CheckVerdict, string> = {
+  board: 'valid',
+  'already-scanned': 'warning',
+  'later-day': 'later',
+  refused: 'refused',
+};
+
+/**
+ * The answer of a check, readable at arm's length: VALABLE, REFUSÉ, or an authentic ticket for a later day (from
+ * when it is good), why, and what the ticket says.
+ */
 export function CheckResultPanel({ outcome, notRecorded, noCrypto }: Props) {
   const t = useT();
   const lang = useLang();
   const heading = useRef<HTMLHeadingElement>(null);
-  const warned = outcome.valid && outcome.alreadyScanned;
-  const tone = !outcome.valid ? 'refused' : warned ? 'warning' : 'valid';
+  const verdict = checkVerdict(outcome);
+  const laterDay = verdict === 'later-day';
   const ticket = outcome.ticket;
 
   useEffect(() => {
@@ -25,11 +35,22 @@ export function CheckResultPanel({ outcome, notRecorded, noCrypto }: Props) {
   }, [outcome]);
 
   return (
-    <section className={`check-result check-result--${tone}`} aria-labelledby="check-result-title" data-testid="check-result">
+    <section className={`check-result check-result--${TONES[verdict]}`} aria-labelledby="check-result-title" data-testid="check-result">
       <h2 id="check-result-title" ref={heading} tabIndex={-1} className="check-result__verdict">
-        {outcome.valid ? t('agent.check.result.valid') : t('agent.check.result.refused')}
+        {outcome.valid
+          ? t('agent.check.result.valid')
+          : laterDay
+            ? t('agent.check.result.laterDay')
+            : t('agent.check.result.refused')}
       </h2>
-      {!outcome.valid && outcome.reason ? (
+      {laterDay && ticket ? (
+        <>
+          <p className="check-result__reason">
+            {t('agent.check.result.laterDayFrom', { when: formatShortDayTime(ticket.validFrom, lang) })}
+          </p>
+          <p>{t('agent.check.result.laterDayBoard')}</p>
+        </>
+      ) : !outcome.valid && outcome.reason ? (
         <p className="check-result__reason">{t(REFUSAL_TEXTS[outcome.reason])}</p>
       ) : null}
       {outcome.alreadyScanned && outcome.firstScannedAt ? (
@@ -42,7 +63,11 @@ export function CheckResultPanel({ outcome, notRecorded, noCrypto }: Props) {
       {outcome.offline ? (
         <p className="check-result__offline">
           <strong>{t('agent.check.result.offline')}</strong>{' '}
-          {outcome.valid ? t('agent.check.result.offlineLimits') : null}
+          {outcome.valid
+            ? t('agent.check.result.offlineLimits')
+            : laterDay
+              ? t('agent.check.result.offlineLimitsLaterDay')
+              : null}
           {outcome.queued ? ` ${t('agent.check.result.queued')}` : null}
         </p>
       ) : null}

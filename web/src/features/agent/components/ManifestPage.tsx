@@ -18,6 +18,8 @@ import { TYPE_NAMES, countText, named } from './labels';
 
 interface Props {
   access: Access;
+  /** The caller may check tickets (not operators): the list links to the check of its train. */
+  canCheck: boolean;
   onRetry: () => void;
 }
 
@@ -33,7 +35,7 @@ async function loadTrains(date: string, signal: AbortSignal): Promise<ApiResult<
 }
 
 /** `/agent/manifest?date=2026-11-24&tripId=3`: a train's passengers by coach and seat, checked or not; printable. */
-export function ManifestPage({ access, onRetry }: Props) {
+export function ManifestPage({ access, canCheck, onRetry }: Props) {
   const t = useT();
   return (
     <>
@@ -45,13 +47,13 @@ export function ManifestPage({ access, onRetry }: Props) {
         notAllowedText={t('agent.area.notAllowed')}
         onRetry={onRetry}
       >
-        <ManifestScreen />
+        <ManifestScreen canCheck={canCheck} />
       </AreaGate>
     </>
   );
 }
 
-function ManifestScreen() {
+function ManifestScreen({ canCheck }: { canCheck: boolean }) {
   const t = useT();
   const lang = useLang();
   const query = manifestQuery(useSearch());
@@ -114,14 +116,14 @@ function ManifestScreen() {
           ) : (
             <RequestStatus state={manifest} loadingText={t('agent.manifest.loading')} onRetry={manifest.retry} />
           )}
-          {manifest.status === 'done' ? <ManifestList manifest={manifest.data} train={trains.status === 'done' ? trains.data.find((x) => x.trip.id === query.tripId) : undefined} /> : null}
+          {manifest.status === 'done' ? <ManifestList manifest={manifest.data} canCheck={canCheck} train={trains.status === 'done' ? trains.data.find((x) => x.trip.id === query.tripId) : undefined} /> : null}
         </section>
       ) : null}
     </div>
   );
 }
 
-function ManifestList({ manifest, train }: { manifest: Manifest; train?: TrainOfDay }) {
+function ManifestList({ manifest, canCheck, train }: { manifest: Manifest; canCheck: boolean; train?: TrainOfDay }) {
   const t = useT();
   const lang = useLang();
   const number = manifest.trainNumber ?? train?.trip.trainNumber;
@@ -145,9 +147,11 @@ function ManifestList({ manifest, train }: { manifest: Manifest; train?: TrainOf
         <button type="button" className="button" onClick={() => window.print()}>
           {t('agent.manifest.print')}
         </button>
-        <Link className="button button--secondary" to={`/agent/check?${toQueryString({ tripId: manifest.tripId })}`}>
-          {t('agent.manifest.checkThisTrain')}
-        </Link>
+        {canCheck ? (
+          <Link className="button button--secondary" to={`/agent/check?${toQueryString({ tripId: manifest.tripId })}`}>
+            {t('agent.manifest.checkThisTrain')}
+          </Link>
+        ) : null}
       </div>
       {manifest.count === 0 ? <p>{t('agent.manifest.empty')}</p> : null}
       {groups.map((group) => (

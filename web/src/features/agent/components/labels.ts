@@ -21,6 +21,7 @@ export const REFUSAL_TEXTS: Record<RefusalCode, TKey> = {
   'unknown-ticket': 'agent.check.reasons.unknownTicket',
   superseded: 'agent.check.reasons.superseded',
   cancelled: 'agent.check.reasons.cancelled',
+  exchanged: 'agent.check.reasons.exchanged',
   'trip-cancelled': 'agent.check.reasons.tripCancelled',
   'wrong-train': 'agent.check.reasons.wrongTrain',
   'not-yet-valid': 'agent.check.reasons.notYetValid',

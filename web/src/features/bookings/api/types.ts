@@ -67,6 +67,26 @@ export interface Booking {
   createdAt: string;
   paidAt?: string;
   cancelledAt?: string;
+  /** SETRAG cancelled the trip: its holder may exchange or be refunded without fee. */
+  operatorCancellation?: OperatorCancellation;
+  /** The latest things the holder was told, newest first. */
+  notices?: BookingNotice[];
+}
+
+/** SETRAG's cancellation of the booking's trip, as booking recorded it. */
+export interface OperatorCancellation {
+  reason: string;
+  /** When SETRAG cancelled the trip. */
+  at: string;
+  /** What the holder may choose (`refund`, `exchange`): confirmed bookings only, none once settled. */
+  options: string[];
+}
+
+/** A message to the booking's holder, in French and English; `kind` is a stable code (`trip-cancelled`). */
+export interface BookingNotice {
+  kind: string;
+  message: { fr: string; en: string };
+  at: string;
 }
 
 /** How a booking made by an exchange was priced: total − credit + fee is amountDue, or refund when negative. */
@@ -135,6 +155,8 @@ export interface BookingSummary {
   currency: 'XAF';
   holdExpiresAt?: string;
   createdAt: string;
+  /** Not in booking's list today: each confirmed booking's own page is read to know (see `tripCancelled.ts`). */
+  operatorCancellation?: OperatorCancellation;
 }
 
 export interface BookingList {

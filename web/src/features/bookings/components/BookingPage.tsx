@@ -28,6 +28,7 @@ import { CLASS_NAMES, PASSENGER_TYPES, named } from './labels';
 import { PaymentPanel } from './PaymentPanel';
 import { TicketsPanel } from './TicketsPanel';
 import { forgetTickets, loadTickets } from '../tickets';
+import { refundPercent, tripCancelled, type TripCancelledView } from '../tripCancelled';
 
 /**
  * `/bookings/W5GWPH` (and `?payment=pay_…` back from the card page): the booking's status in words, the time
@@ -47,7 +48,12 @@ function BookingView({ pnr }: { pnr: string }) {
   const [paying, setPaying] = useState(false);
   const statusHeading = useRef<HTMLHeadingElement>(null);
   const [focusStatus, setFocusStatus] = useState(0);
+  // The choices SETRAG offers when it cancelled the train open the exchange or the refund further down the page.
+  const [exchangeRequest, setExchangeRequest] = useState(0);
+  const [refundRequest, setRefundRequest] = useState(0);
+  const lang = useLang();
   const booking = fresh ?? (state.status === 'done' ? state.data : null);
+  const cancelledBySetrag = booking ? tripCancelled(booking, lang) : null;
 
   /** Asks for the booking again, in the background (the page stays as it is meanwhile). */
   const reload = useCallback(
@@ -73,11 +79,12 @@ function BookingView({ pnr }: { pnr: string }) {
 
   // Back from the card page with a booking already settled: `?payment=` has nothing more to say.
   const settled = booking !== null && booking.status !== 'awaiting_payment';
-  // Tickets kept for offline use go once the booking is no longer confirmed (cancelled, refunded).
+  // Tickets kept for offline use go once the booking is no longer confirmed (cancelled, refunded), or its train is.
   const status = booking?.status;
+  const ticketsVoid = status !== undefined && (status !== 'confirmed' || cancelledBySetrag !== null);
   useEffect(() => {
-    if (status && status !== 'confirmed') forgetTickets(pnr);
-  }, [status, pnr]);
+    if (ticketsVoid) forgetTickets(pnr);
+  }, [ticketsVoid, pnr]);
 
   useEffect(() => {
     if (settled && followPayment) navigate(`/bookings/${encodeURIComponent(pnr)}`, { replace: true });
@@ -120,8 +127,17 @@ function BookingView({ pnr }: { pnr: string }) {
   return (
     <>
       <PageTitle>{title}</PageTitle>
-      <StatusPanel booking={booking} headingRef={statusHeading} onHoldOver={() => void reload()} />
-      {followsTrain(booking, Date.now()) ? <LiveTrainStatus key={booking.trip.id} booking={booking} /> : null}
+      <StatusPanel
+        booking={booking}
+        cancelledBySetrag={cancelledBySetrag}
+        headingRef={statusHeading}
+        onHoldOver={() => void reload()}
+        onExchange={() => setExchangeRequest((n) => n + 1)}
+        onRefund={() => setRefundRequest((n) => n + 1)}
+      />
+      {!cancelledBySetrag && followsTrain(booking, Date.now()) ? (
+        <LiveTrainStatus key={booking.trip.id} booking={booking} />
+      ) : null}
       {booking.status === 'awaiting_payment' ? (
         <PaymentPanel
           booking={booking}
@@ -130,13 +146,15 @@ function BookingView({ pnr }: { pnr: string }) {
           onBookingChanged={() => void reload(true)}
         />
       ) : null}
-      {booking.status === 'confirmed' ? <TicketsPanel pnr={booking.pnr} /> : null}
+      {booking.status === 'confirmed' && !cancelledBySetrag ? <TicketsPanel pnr={booking.pnr} /> : null}
       <BookingDetails booking={booking} />
       {!paying && isExchangeable(booking, Date.now()) ? (
         <ExchangePanel
           booking={booking}
           onExchanged={(made) => navigate(`/bookings/${encodeURIComponent(made.pnr)}`)}
           onBookingChanged={() => void reload(true)}
+          free={cancelledBySetrag?.choices.includes('exchange') ?? false}
+          openRequest={exchangeRequest}
         />
       ) : null}
       {!paying && isCancellable(booking, Date.now()) ? (
@@ -147,6 +165,8 @@ function BookingView({ pnr }: { pnr: string }) {
             setFocusStatus((n) => n + 1);
           }}
           onBookingChanged={() => void reload(true)}
+          fullRefund={cancelledBySetrag?.choices.includes('refund') ?? false}
+          openRequest={refundRequest}
         />
       ) : null}
       <p className="aside">
@@ -156,23 +176,101 @@ function BookingView({ pnr }: { pnr: string }) {
   );
 }
 
-/** The status in words, with the time left to pay while the seats are held. */
+/**
+ * The status in words, with the time left to pay while the seats are held. When SETRAG cancelled the train: that,
+ * said first, with the choices it offers (a free exchange, a full refund) or what became of the booking.
+ */
 function StatusPanel({
   booking,
+  cancelledBySetrag,
   headingRef,
   onHoldOver,
+  onExchange,
+  onRefund,
 }: {
   booking: Booking;
+  cancelledBySetrag: TripCancelledView | null;
   headingRef: RefObject<HTMLHeadingElement>;
   onHoldOver: () => void;
+  onExchange: () => void;
+  onRefund: () => void;
 }) {
   const t = useT();
+  const lang = useLang();
   const amount = formatMoneyXAF(booking.refundAmount ?? 0);
   const heading = (text: string) => (
     <h2 ref={headingRef} tabIndex={-1} className="booking-status__title">
       {text}
     </h2>
   );
+  if (cancelledBySetrag && ['confirmed', 'cancelled', 'refund_pending'].includes(booking.status)) {
+    const view = cancelledBySetrag;
+    // Booking's own words while they still hold (choose, or nothing to pay); the app's once a choice was made.
+    const told =
+      view.message && booking.status !== 'refund_pending' ? (
+        <p className="booking-status__notice">{view.message}</p>
+      ) : (
+        <>
+          <p className="booking-status__notice">
+            {t('bookings.tripCancelled.text', {
+              number: booking.trip.trainNumber,
+              date: formatDayDate(booking.trip.serviceDate, lang),
+            })}
+          </p>
+          {view.reason ? <p>{t('bookings.tripCancelled.reason', { reason: view.reason })}</p> : null}
+        </>
+      );
+    let rest;
+    if (booking.status === 'confirmed') {
+      rest = (
+        <>
+          {!view.message && view.choices.length > 0 ? <p>{t('bookings.tripCancelled.choose')}</p> : null}
+          <p>{t('bookings.tripCancelled.ticketsVoid')}</p>
+          {view.choices.length > 0 ? (
+            <ul className="trip-cancelled__choices" aria-label={t('bookings.tripCancelled.choices')}>
+              {view.choices.includes('exchange') ? (
+                <li>
+                  <button type="button" className="button" onClick={onExchange}>
+                    {t('bookings.tripCancelled.exchange')}
+                  </button>
+                  <p>{t('bookings.tripCancelled.exchangeHint')}</p>
+                </li>
+              ) : null}
+              {view.choices.includes('refund') ? (
+                <li>
+                  <button type="button" className="button" onClick={onRefund}>
+                    {t('bookings.tripCancelled.refund')}
+                  </button>
+                  <p>{t('bookings.tripCancelled.refundHint', { amount: formatMoneyXAF(booking.total) })}</p>
+                </li>
+              ) : null}
+            </ul>
+          ) : null}
+        </>
+      );
+    } else if (booking.status === 'refund_pending') {
+      const percent = refundPercent(booking);
+      rest =
+        percent !== null ? (
+          <p className="booking-status__refund">{t('bookings.tripCancelled.refunded', { amount, percent })}</p>
+        ) : (
+          <p>{t('bookings.booking.refundText', { amount })}</p>
+        );
+    } else if (!view.message) {
+      rest = <p>{t('bookings.booking.cancelledNothingToRefund')}</p>;
+    }
+    const title =
+      booking.status === 'refund_pending' && refundPercent(booking) === 100
+        ? t('bookings.tripCancelled.refundedTitle')
+        : t('bookings.tripCancelled.title');
+    return (
+      <div className="booking-status booking-status--trip-cancelled" role="status">
+        {heading(title)}
+        {told}
+        {rest}
+      </div>
+    );
+  }
   let body;
   switch (booking.status) {
     case 'awaiting_payment':

@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react';
 import { useLang, useT } from '../../../i18n';
 import { isSingular } from '../../../i18n/lang';
 import { formatDayDate, formatMoneyXAF, formatTime, localIsoDate } from '../../../lib/format';
@@ -7,15 +8,18 @@ import { Notice } from '../../../ui/Notice';
 import { PageTitle } from '../../../ui/PageTitle';
 import { RequestStatus } from '../../../ui/RequestStatus';
 import { SignInLink } from '../../../ui/SignInLink';
+import { getBooking } from '../api/getBooking';
 import { listBookings } from '../api/listBookings';
-import type { BookingSummary } from '../api/types';
+import type { BookingSummary, OperatorCancellation } from '../api/types';
 import { newestFirst, secondsLeft, statusTone } from '../hold';
+import { bookingsToLookUp, operatorCancellation } from '../tripCancelled';
 import { CLASS_NAMES, STATUS_NAMES, named } from './labels';
 
 /** `/bookings`: the signed-in traveller's bookings, newest first, each opening its page. */
 export function BookingsPage() {
   const t = useT();
   const state = useRequest('bookings', (signal) => listBookings(signal));
+  const cancelled = useTripsCancelled(state.status === 'done' ? state.data.bookings : null);
   const title = t('bookings.list.title');
 
   if (state.status !== 'done') {
@@ -51,7 +55,11 @@ export function BookingsPage() {
       ) : (
         <ul className="booking-list">
           {bookings.map((booking) => (
-            <BookingCard key={booking.pnr} booking={booking} />
+            <BookingCard
+              key={booking.pnr}
+              booking={booking}
+              cancelledBySetrag={operatorCancellation(booking.operatorCancellation) ?? cancelled[booking.pnr] ?? null}
+            />
           ))}
         </ul>
       )}
@@ -59,7 +67,34 @@ export function BookingsPage() {
   );
 }
 
-function BookingCard({ booking }: { booking: BookingSummary }) {
+/**
+ * Which of the listed confirmed bookings SETRAG cancelled the train of, by PNR. Booking's list does not say: each
+ * one's page is read (a few, after the list shows; a failure leaves the card as the list says).
+ */
+function useTripsCancelled(bookings: readonly BookingSummary[] | null): Record<string, OperatorCancellation> {
+  const [found, setFound] = useState<Record<string, OperatorCancellation>>({});
+  const pnrs = bookings ? bookingsToLookUp(newestFirst(bookings)).join(',') : '';
+  useEffect(() => {
+    if (pnrs === '') return;
+    const controller = new AbortController();
+    for (const pnr of pnrs.split(',')) {
+      void getBooking(pnr, controller.signal).then((result) => {
+        const cancellation = result.ok ? operatorCancellation(result.data.operatorCancellation) : null;
+        if (cancellation && !controller.signal.aborted) setFound((known) => ({ ...known, [pnr]: cancellation }));
+      });
+    }
+    return () => controller.abort();
+  }, [pnrs]);
+  return found;
+}
+
+function BookingCard({
+  booking,
+  cancelledBySetrag,
+}: {
+  booking: BookingSummary;
+  cancelledBySetrag: OperatorCancellation | null;
+}) {
   const t = useT();
   const lang = useLang();
   const now = Date.now();
@@ -86,9 +121,16 @@ function BookingCard({ booking }: { booking: BookingSummary }) {
         {named(CLASS_NAMES, booking.class, t)} · {travellers} · {formatMoneyXAF(booking.total)}
       </p>
       <p className="booking-card__status">
-        <span className={`status-tag status-tag--${statusTone(booking.status)}`}>
-          {named(STATUS_NAMES, booking.status, t)}
-        </span>
+        {cancelledBySetrag && booking.status === 'confirmed' ? (
+          <>
+            <span className="status-tag status-tag--error">{t('bookings.status.tripCancelled')}</span>
+            {cancelledBySetrag.options.length > 0 ? <span> · {t('bookings.tripCancelled.listChoice')}</span> : null}
+          </>
+        ) : (
+          <span className={`status-tag status-tag--${statusTone(booking.status)}`}>
+            {named(STATUS_NAMES, booking.status, t)}
+          </span>
+        )}
         {booking.status === 'awaiting_payment' && booking.holdExpiresAt && secondsLeft(booking.holdExpiresAt, now) > 0 ? (
           <span> {t('bookings.list.payBefore', { time: formatTime(booking.holdExpiresAt, lang) })}</span>
         ) : null}

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { useT, type TKey } from '../../../i18n';
+import { formatMoneyXAF } from '../../../lib/format';
 import { isProblem } from '../../../lib/api';
 import { keyForAttempt } from '../../../lib/ids';
 import { sendWithTimeLimit, type RequestError } from '../../../lib/useRequest';
@@ -32,10 +33,17 @@ interface Props {
   onCancelled: (booking: Booking) => void;
   /** The booking is not what the page shows any more (paid, cancelled elsewhere): ask for it again. */
   onBookingChanged: () => void;
+  /** SETRAG cancelled the train: cancelling is the full refund it offers, without fee. */
+  fullRefund?: boolean;
+  /** Changed (a counter) to open the question from elsewhere on the page. */
+  openRequest?: number;
 }
 
-/** "Annuler la réservation", asked twice; the answer says what is refunded. */
-export function CancelPanel({ booking, onCancelled, onBookingChanged }: Props) {
+/**
+ * "Annuler la réservation", asked twice; the answer says what is refunded. When SETRAG cancelled the train, the same
+ * step is its full refund ("Être remboursé intégralement").
+ */
+export function CancelPanel({ booking, onCancelled, onBookingChanged, fullRefund = false, openRequest = 0 }: Props) {
   const t = useT();
   const [asking, setAsking] = useState(false);
   const [sending, setSending] = useState(false);
@@ -44,6 +52,12 @@ export function CancelPanel({ booking, onCancelled, onBookingChanged }: Props) {
   const question = useRef<HTMLParagraphElement>(null);
   const opener = useRef<HTMLButtonElement>(null);
   const asked = useRef(false);
+
+  useEffect(() => {
+    if (openRequest === 0) return;
+    setAsking(true);
+    question.current?.focus(); // already asking: the question again (otherwise once it shows)
+  }, [openRequest]);
 
   useEffect(() => {
     if (asking) question.current?.focus();
@@ -70,16 +84,20 @@ export function CancelPanel({ booking, onCancelled, onBookingChanged }: Props) {
   }
 
   const paid = booking.status === 'confirmed';
+  const amount = formatMoneyXAF(booking.total);
+  let text: string;
+  if (fullRefund) text = t('bookings.cancel.fullRefundText', { amount });
+  else text = t(paid ? 'bookings.cancel.paidText' : 'bookings.cancel.unpaidText');
   return (
     <section className="cancel" aria-labelledby="cancel-title">
-      <h2 id="cancel-title">{t('bookings.cancel.title')}</h2>
+      <h2 id="cancel-title">{t(fullRefund ? 'bookings.cancel.fullRefundTitle' : 'bookings.cancel.title')}</h2>
       {error ? <Notice tone="error">{t(MESSAGES[error])}</Notice> : null}
       {asking ? (
         <div className="cancel__confirm">
           <p ref={question} tabIndex={-1} className="cancel__question">
-            {t('bookings.cancel.question')}
+            {t(fullRefund ? 'bookings.cancel.fullRefundQuestion' : 'bookings.cancel.question')}
           </p>
-          <p>{t(paid ? 'bookings.cancel.paidText' : 'bookings.cancel.unpaidText')}</p>
+          <p>{text}</p>
           <p className="actions">
             <button
               type="button"
@@ -88,7 +106,11 @@ export function CancelPanel({ booking, onCancelled, onBookingChanged }: Props) {
               aria-busy={sending || undefined}
               onClick={() => void cancel()}
             >
-              {sending ? t('bookings.cancel.sending') : t('bookings.cancel.confirm')}
+              {sending
+                ? t('bookings.cancel.sending')
+                : fullRefund
+                  ? t('bookings.cancel.fullRefundConfirm', { amount })
+                  : t('bookings.cancel.confirm')}
             </button>
             <button type="button" className="button button--secondary" onClick={() => setAsking(false)}>
               {t('bookings.cancel.keep')}
@@ -98,7 +120,7 @@ export function CancelPanel({ booking, onCancelled, onBookingChanged }: Props) {
       ) : (
         <p>
           <button ref={opener} type="button" className="button button--secondary" onClick={() => setAsking(true)}>
-            {t('bookings.cancel.open')}
+            {t(fullRefund ? 'bookings.cancel.fullRefundOpen' : 'bookings.cancel.open')}
           </button>
         </p>
       )}

@@ -28,18 +28,28 @@ interface Props {
   onExchanged: (booking: Booking) => void;
   /** The booking is not what the page shows any more: ask for it again. */
   onBookingChanged: () => void;
+  /** SETRAG cancelled the train: the exchange is free (booking charges no fee). */
+  free?: boolean;
+  /** Changed (a counter) to open the form from elsewhere on the page. */
+  openRequest?: number;
 }
 
 /**
  * "Échanger": another date, train or class for the same journey; the new fare, what was paid, the fee and the
  * difference; then the exchange. When money is due the new booking's page asks for it (the payment step).
  */
-export function ExchangePanel({ booking, onExchanged, onBookingChanged }: Props) {
+export function ExchangePanel({ booking, onExchanged, onBookingChanged, free = false, openRequest = 0 }: Props) {
   const t = useT();
   const [open, setOpen] = useState(false);
   const opener = useRef<HTMLButtonElement>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   const opened = useRef(false);
+
+  useEffect(() => {
+    if (openRequest === 0) return;
+    setOpen(true);
+    heading.current?.focus();
+  }, [openRequest]);
 
   useEffect(() => {
     if (open) heading.current?.focus();
@@ -53,7 +63,7 @@ export function ExchangePanel({ booking, onExchanged, onBookingChanged }: Props)
         {t('bookings.exchange.title')}
       </h2>
       {open ? (
-        <ExchangeForm booking={booking} onExchanged={onExchanged} onBookingChanged={onBookingChanged}
+        <ExchangeForm booking={booking} onExchanged={onExchanged} onBookingChanged={onBookingChanged} free={free}
           onClose={() => setOpen(false)} />
       ) : (
         <p>
@@ -66,7 +76,7 @@ export function ExchangePanel({ booking, onExchanged, onBookingChanged }: Props)
   );
 }
 
-function ExchangeForm({ booking, onExchanged, onBookingChanged, onClose }: Props & { onClose: () => void }) {
+function ExchangeForm({ booking, onExchanged, onBookingChanged, free, onClose }: Props & { onClose: () => void }) {
   const t = useT();
   const lang = useLang();
   const dateId = useId();
@@ -115,7 +125,12 @@ function ExchangeForm({ booking, onExchanged, onBookingChanged, onClose }: Props
   const outcome = quote.status === 'done' ? exchangeOutcome(quote.data) : null;
   return (
     <div className="exchange__form">
-      <p>{t('bookings.exchange.intro', { from: booking.from.name, to: booking.to.name })}</p>
+      <p>
+        {t(free ? 'bookings.exchange.introFree' : 'bookings.exchange.intro', {
+          from: booking.from.name,
+          to: booking.to.name,
+        })}
+      </p>
       {error ? <Notice tone="error">{t(MESSAGES[error])}</Notice> : null}
       <p className="field">
         <label htmlFor={dateId}>{t('bookings.exchange.date')}</label>
