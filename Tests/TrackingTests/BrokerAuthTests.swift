@@ -1,5 +1,6 @@
 import Foundation
 import HummingbirdTesting
+import SQLKit
 import SetragKernel
 import SetragMQTT
 import SetragTesting
@@ -176,6 +177,40 @@ struct BrokerAuthTests {
             running.cancel()
             _ = try? await running.value
             for connection in [deviceA, renewed, listener] { await connection.disconnect() }
+        }
+    }
+
+    /// A device registered before broker logins (no broker hash) has no line in the files until an operator gives
+    /// it a new key; only tracking.manage may. Without a pid file the files are written and nothing is signalled.
+    @Test func aDeviceRegisteredBeforeBrokerLoginsGetsOneWithItsNextKey() async throws {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("setrag-auth-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let passwords = directory.appendingPathComponent(BrokerAuthFiles.passwordFileName).path
+        try await TrackingFixture.run(settings: [
+            "tracking.broker_auth_dir": directory.path, "mqtt.username": "setrag-platform", "mqtt.password": "pw",
+        ]) { fixture, client in
+            let (id, _) = try await fixture.device(client)
+            _ = try await fixture.trackingDB.pool.exec(SQLRaw("UPDATE devices SET broker_hash = NULL WHERE id = \(id)"))
+            let writer = try #require(fixture.parts.brokerAuth)
+            #expect(try await writer.write() == .init(changed: true, reloaded: false))
+            #expect(!(try String(contentsOfFile: passwords, encoding: .utf8)).contains("\n\(id):"))
+            let ops = try fixture.token("usr_ops", .operator)
+            let listed = try await fixture.send(client, .get, "/api/v1/devices", authorization: "Bearer \(ops)")
+            #expect(listed.objects("devices").first?["brokerLogin"] as? Bool == false)
+
+            let customer = try fixture.token("usr_cust", .customer)
+            let refused = try await fixture.send(client, .post, "/api/v1/devices/\(id)/key",
+                                                 authorization: "Bearer \(customer)")
+            #expect(refused.status == .forbidden)
+            let rekeyed = try await fixture.send(client, .post, "/api/v1/devices/\(id)/key",
+                                                 authorization: "Bearer \(ops)")
+            #expect(rekeyed.status == .ok && rekeyed["brokerLogin"] as? Bool == true)
+            let key = try #require(rekeyed["key"] as? String)
+            let line = try String(contentsOfFile: passwords, encoding: .utf8).split(separator: "\n")
+                .first { $0.hasPrefix("\(id):") }
+            #expect(BrokerPassword.verify(key, hash: String(try #require(line).dropFirst("\(id):".count))))
         }
     }
 
