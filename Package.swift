@@ -49,7 +49,8 @@ func service(_ name: String) -> [Target] {
         "Identity": [product("HummingbirdBcrypt", "hummingbird-auth")],
         "Payments": [product("Crypto", "swift-crypto")],
         "Booking": [product("Crypto", "swift-crypto")],
-        "Tracking": [product("Crypto", "swift-crypto"), product("Metrics", "swift-metrics"),
+        "Tracking": [product("Crypto", "swift-crypto"), product("CryptoExtras", "swift-crypto"),
+                     product("Metrics", "swift-metrics"),
                      product("HummingbirdWebSocket", "hummingbird-websocket"), "GTFSRealtime"],
         "Gateway": [
             product("HummingbirdWebSocket", "hummingbird-websocket"), product("NIOHTTP1", "swift-nio"),

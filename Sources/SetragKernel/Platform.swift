@@ -32,6 +32,19 @@ public struct Platform: Sendable {
         self.metrics = metrics
     }
 
+    /// The platform's broker connection: `mqtt.host`, `mqtt.port`, `mqtt.client_id`, `mqtt.username`,
+    /// `mqtt.password`, `mqtt.keep_alive`.
+    public static func brokerConfiguration(_ settings: Settings) -> MQTTConfiguration {
+        var mqtt = MQTTConfiguration(
+            clientID: settings.string("mqtt.client_id", default: "setrag-\(ProcessInfo.processInfo.processIdentifier)"),
+            host: settings.string("mqtt.host", default: "127.0.0.1"),
+            port: settings.int("mqtt.port", default: 1883, range: 1...65535),
+            username: settings.optionalString("mqtt.username"),
+            password: settings.optionalString("mqtt.password", secret: true))
+        mqtt.keepAlive = settings.int("mqtt.keep_alive", default: 30, range: 5...3600)
+        return mqtt
+    }
+
     struct Prepared {
         let kernel: KernelSettings
         let endpoints: ServiceEndpoints
@@ -48,14 +61,7 @@ public struct Platform: Sendable {
         let database = DatabaseSettings(settings, services: modules.map(\.name))
         var broker: MQTTConfiguration?
         if modules.contains(where: { $0.needs.contains(.broker) }) {
-            var mqtt = MQTTConfiguration(
-                clientID: settings.string("mqtt.client_id", default: "setrag-\(ProcessInfo.processInfo.processIdentifier)"),
-                host: settings.string("mqtt.host", default: "127.0.0.1"),
-                port: settings.int("mqtt.port", default: 1883, range: 1...65535),
-                username: settings.optionalString("mqtt.username"),
-                password: settings.optionalString("mqtt.password", secret: true))
-            mqtt.keepAlive = settings.int("mqtt.keep_alive", default: 30, range: 5...3600)
-            broker = mqtt
+            broker = Self.brokerConfiguration(settings)
         }
         let autoMigrate = settings.bool("db.auto_migrate", default: false)
         let starters = modules.map { ($0, $0.configure(settings)) }
@@ -115,11 +121,15 @@ public struct Platform: Sendable {
             verifier: verifier)
     }
 
-    /// Runs `body` with the first module's context open (its database, the broker, the HTTP client), for tools
-    /// that act as that module (the train simulator registers its trackers in tracking's database).
-    public func withContext<T>(_ body: (ModuleContext) async throws -> T) async throws -> T {
+    /// Runs `body` with the first module's context open (its database, the broker unless `connectBroker` is false,
+    /// the HTTP client), for tools that act as that module (the train simulator registers its trackers in tracking's
+    /// database; `setrag mqtt-auth write` writes the broker's logins, which the broker may need before anyone can
+    /// log in).
+    public func withContext<T>(connectBroker: Bool = true, _ body: (ModuleContext) async throws -> T) async throws
+        -> T
+    {
         let prepared = try prepare()
-        return try await withResources(prepared, connectBroker: true) { http, broker, pools, verifier in
+        return try await withResources(prepared, connectBroker: connectBroker) { http, broker, pools, verifier in
             try await checkMigrations(prepared, pools: pools)
             let module = modules[0]
             return try await body(context(module, prepared, http: http, broker: broker, pools: pools,

@@ -2,10 +2,28 @@ import Crypto
 import Foundation
 import SetragKernel
 
-/// Device keys: 32 random bytes in base64url, shown once when the device is registered. Only their SHA-256 is
-/// stored: a key is random, not a password, so a fast hash is enough.
+/// What is kept of a device key: its SHA-256 (to check the key sent over HTTP, OsmAnd or in an MQTT message) and its
+/// Mosquitto hash (the device's broker login: user name its id, password its key; see `BrokerPassword`).
+public struct DeviceCredentials: Sendable, Equatable {
+    public var keyHash: [UInt8]
+    public var brokerHash: String
+
+    public init(keyHash: [UInt8], brokerHash: String) {
+        self.keyHash = keyHash
+        self.brokerHash = brokerHash
+    }
+}
+
+/// Device keys: 32 random bytes in base64url, shown once when the device is registered or given a new key. Only
+/// hashes are stored: a key is random, not a password, so a fast hash is enough.
 public enum DeviceKey {
     public static func make() -> String { base64URLEncode(randomBytes(32)) }
+
+    /// A new key and both of its hashes: the only moment the key is known, so the only one to make them.
+    public static func issue() throws -> (key: String, credentials: DeviceCredentials) {
+        let key = make()
+        return (key, DeviceCredentials(keyHash: hash(key), brokerHash: try BrokerPassword.hash(key)))
+    }
 
     public static func hash(_ key: String) -> [UInt8] { Array(SHA256.hash(data: Data(key.utf8))) }
 

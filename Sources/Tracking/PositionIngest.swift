@@ -50,8 +50,8 @@ public struct IngestCounters: Sendable {
     }
 }
 
-/// Devices by id, read from the store and kept `ttl` seconds (an assignment made by this process is seen at once;
-/// one made by another tracking process within `ttl`).
+/// Devices by id, read from the store and kept `ttl` seconds (an assignment or a new key made by this process is seen
+/// at once; one made by another tracking process within `ttl`).
 public final class DeviceDirectory: Sendable {
     let store: any TrackingStore
     let ttl: TimeInterval
@@ -74,11 +74,18 @@ public final class DeviceDirectory: Sendable {
     /// The device whose id and key these are, or `TrackingError.deviceUnauthorized` (same answer for an unknown
     /// device and a wrong key).
     public func authenticate(id text: String, key: String) async throws -> DeviceRecord {
-        guard let id = Int(text), id > 0, id <= Int(UInt32.max), key.utf8.count <= 128,
-              let device = try await device(id: id), DeviceKey.matches(key, hash: device.keyHash) else {
+        guard key.utf8.count <= 128, let device = try await known(id: text),
+              DeviceKey.matches(key, hash: device.keyHash) else {
             throw TrackingError.deviceUnauthorized
         }
         return device
+    }
+
+    /// The device of this id, when someone else checked its credentials (the broker, at the device's login); nil for
+    /// an id that names no device.
+    public func known(id text: String) async throws -> DeviceRecord? {
+        guard let id = Int(text), id > 0, id <= Int(UInt32.max) else { return nil }
+        return try await device(id: id)
     }
 }
 

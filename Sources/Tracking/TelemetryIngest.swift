@@ -4,8 +4,10 @@ import ServiceLifecycle
 import SetragKernel
 import SetragMQTT
 
-/// A device's message on `setrag/telemetry/<deviceId>`: `{"key": "<device key>", "fixes": [...]}` (the fixes
-/// as in `POST /api/v1/positions`, 1 to 1,000). The key may come as the MQTT 5 user property `key` instead.
+/// A device's message on `setrag/telemetry/<deviceId>`: a batch `{"key": "<device key>", "fixes": [...]}` (the
+/// fixes as in `POST /api/v1/positions`, 1 to 1,000), or one fix alone (`{"ts": ..., "lat": ..., "lon": ..., "speed":
+/// ..., "heading": ..., "accuracy": ..., "seq": ...}`). The key may come as the MQTT 5 user property `key` instead, and
+/// may be left out when the broker checked the device's login (see `TelemetryConsumer`).
 struct TelemetryMessage: Decodable {
     static let fields: Set<String> = ["key", "fixes"]
     let key: String?
@@ -15,6 +17,12 @@ struct TelemetryMessage: Decodable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: FixJSON.Key.self)
+        guard container.contains(.init(stringValue: "fixes")) else {
+            // One fix alone (its fields are checked as a batch's are).
+            key = nil
+            fixes = [try FixJSON(from: decoder)]
+            return
+        }
         if let unknown = container.allKeys.first(where: { !Self.fields.contains($0.stringValue) }) {
             throw DecodingError.dataCorrupted(.init(codingPath: [unknown], debugDescription: "unknown field"))
         }
@@ -37,6 +45,10 @@ struct TelemetryMessage: Decodable {
 /// implausible fix is dropped whole and counted), then gathered and stored in batches: at most every
 /// `flushInterval`, or as soon as `maxFixes` are waiting, in one transaction.
 ///
+/// When `brokerChecksDevices` (tracking writes the broker's logins: `tracking.broker_auth_dir`), the broker lets only
+/// device `<id>`, logged in with its key, publish on `setrag/telemetry/<id>`: a message without a key is then taken as
+/// that device's. A key that is sent is always checked. Otherwise every message must carry its device's key.
+///
 /// The client acknowledges a message (QoS 1) when it arrives; fixes waiting for the next flush are lost if the
 /// process dies meanwhile (telemetry, not business events: the next fixes replace them).
 public struct TelemetryConsumer: Service {
@@ -47,17 +59,20 @@ public struct TelemetryConsumer: Service {
     let ingest: PositionIngest
     let flushInterval: Duration
     let maxFixes: Int
+    let brokerChecksDevices: Bool
     let logger: Logger
     let now: @Sendable () -> Date
     let pending = PendingFixes()
 
     public init(broker: MQTTClient, devices: DeviceDirectory, ingest: PositionIngest, flushInterval: Duration,
-                maxFixes: Int = 1000, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+                maxFixes: Int = 1000, brokerChecksDevices: Bool = false, logger: Logger,
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.broker = broker
         self.devices = devices
         self.ingest = ingest
         self.flushInterval = flushInterval
         self.maxFixes = maxFixes
+        self.brokerChecksDevices = brokerChecksDevices
         self.logger = logger
         self.now = now
     }
@@ -118,8 +133,13 @@ public struct TelemetryConsumer: Service {
         }
         let device: DeviceRecord
         do {
-            guard let key = decoded.key ?? message.userProperty("key") else { throw TrackingError.deviceUnauthorized }
-            device = try await devices.authenticate(id: id, key: key)
+            if let key = decoded.key ?? message.userProperty("key") {
+                device = try await devices.authenticate(id: id, key: key)
+            } else if brokerChecksDevices, let known = try await devices.known(id: id) {
+                device = known
+            } else {
+                throw TrackingError.deviceUnauthorized
+            }
         } catch {
             counters.refused[.unauthorized]?.increment()
             logger.info("telemetry message refused", metadata: ["topic": "\(message.topic)", "reason": "unauthorized"])

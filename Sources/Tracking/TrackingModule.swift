@@ -19,6 +19,15 @@ import SetragMySQL
 /// `tracking.mqtt_flush_ms` (how long fixes received over MQTT wait to be stored together, default 500),
 /// `inventory.url` (where the line, stations and trips are read).
 ///
+/// Broker logins (`BrokerAuthWriter`), off unless `tracking.broker_auth_dir` is set: the directory where tracking
+/// writes Mosquitto's `mosquitto.passwd` (each device with a broker login: user name its id, password its key; and
+/// the platform's own user, `mqtt.username` with `mqtt.password`, both then required) and `mosquitto.acl` (a device
+/// may only publish on `setrag/telemetry/<its id>`), at start-up, after each device registered or given a new key,
+/// and every `tracking.broker_auth_refresh_seconds` (default 60; devices registered by another process);
+/// `tracking.broker_pid_file`: the broker's pid file, signalled (SIGHUP) to reload them. The broker must be set up
+/// with `allow_anonymous false`, `password_file` and `acl_file` naming these files; messages without a key are then
+/// taken as the device's whose topic they are on.
+///
 /// Devices send fixes over HTTP (`POST /api/v1/positions`, `/osmand`) or MQTT (`setrag/telemetry/<deviceId>`,
 /// read through the shared subscription `$share/tracking/setrag/telemetry/+`).
 ///
@@ -40,6 +49,8 @@ public enum TrackingModule {
         public var partitionCheckMinutes: Int
         public var activeMinutes: Int
         public var mqttFlushMilliseconds: Int
+        /// Where the broker's login files are written, and how; nil: not written (the broker takes anyone).
+        public var brokerAuth: BrokerAuthWriter.Options?
 
         public init(_ settings: Settings) {
             retentionDays = settings.int("tracking.retention_days", default: 90, range: 1...3650)
@@ -47,6 +58,7 @@ public enum TrackingModule {
             partitionCheckMinutes = settings.int("tracking.partition_check_minutes", default: 60, range: 1...1440)
             activeMinutes = settings.int("tracking.active_minutes", default: 30, range: 1...1440)
             mqttFlushMilliseconds = settings.int("tracking.mqtt_flush_ms", default: 500, range: 10...60_000)
+            brokerAuth = BrokerAuthWriter.Options(settings)
         }
     }
 
@@ -62,6 +74,8 @@ public enum TrackingModule {
         public let hub: LiveHub
         public let updates: LiveUpdates
         let view: TrainsView
+        /// Writes the broker's login files; nil when `tracking.broker_auth_dir` is not set.
+        public let brokerAuth: BrokerAuthWriter?
         public let options: Options
     }
 
@@ -79,9 +93,10 @@ public enum TrackingModule {
                                     rules: FixRules(retentionDays: options.retentionDays), live: live,
                                     counters: IngestCounters(factory: metrics), progress: progress,
                                     announcer: LiveAnnouncer(updates: updates, view: view, live: live, logger: logger))
+        let brokerAuth = options.brokerAuth.map { BrokerAuthWriter(store: store, options: $0, logger: logger) }
         return Parts(database: database, store: store, devices: DeviceDirectory(store: store), inventory: inventory,
                      live: live, ingest: ingest, progress: progress, hub: hub, updates: updates, view: view,
-                     options: options)
+                     brokerAuth: brokerAuth, options: options)
     }
 
     /// The live channel (`/api/v1/live`), for the tracking server's WebSocket upgrades.
@@ -112,7 +127,7 @@ public enum TrackingModule {
                                    now: @escaping @Sendable () -> Date = { Date() }) -> Router<AppContext> {
         let router = ServiceHTTP.router(context)
         TrackingRoutes(store: parts.store, devices: parts.devices, ingest: parts.ingest, inventory: parts.inventory,
-                       view: parts.view, now: now)
+                       view: parts.view, brokerAuth: parts.brokerAuth, now: now)
             .register(on: router)
         EventFeedRoute.register(on: router, service: "tracking", database: parts.database)
         GTFSRoutes(parts: parts, logger: context.logger, now: now).register(on: router)
@@ -128,7 +143,8 @@ public enum TrackingModule {
     public static func telemetryConsumer(parts: Parts, broker: MQTTClient, logger: Logger,
                                          now: @escaping @Sendable () -> Date = { Date() }) -> TelemetryConsumer {
         TelemetryConsumer(broker: broker, devices: parts.devices, ingest: parts.ingest,
-                          flushInterval: .milliseconds(parts.options.mqttFlushMilliseconds), logger: logger, now: now)
+                          flushInterval: .milliseconds(parts.options.mqttFlushMilliseconds),
+                          brokerChecksDevices: parts.brokerAuth != nil, logger: logger, now: now)
     }
 
     static func start(_ context: ModuleContext, options: Options) async throws -> [any Service] {
@@ -141,13 +157,19 @@ public enum TrackingModule {
         let maintainer = maintainer(parts: parts, logger: context.logger)
         try await maintainer.maintain(now: Date())
         parts.live.load(try await parts.store.latestPositions())
-        return [
+        var services: [any Service] = [
             maintainer,
             telemetryConsumer(parts: parts, broker: broker, logger: context.logger),
             OutboxRelay(service: "tracking", database: parts.database, broker: broker, logger: context.logger),
             parts.updates,
             application(parts: parts, context: context),
         ]
+        // The broker knows every device's login before tracking serves.
+        if let brokerAuth = parts.brokerAuth {
+            try await brokerAuth.write()
+            services.append(BrokerAuthRefresher(writer: brokerAuth))
+        }
+        return services
     }
 }
 

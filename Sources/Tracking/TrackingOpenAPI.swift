@@ -6,7 +6,7 @@ enum TrackingOpenAPI {
       "info": {
         "title": "SETRAG tracking",
         "version": "1.0.0",
-        "description": "GPS devices on the trains, their fixes, and the live position of each train run (a run is one of inventory's dated trips, same id). A fix is placed on the line: its PK (kilometre point from Owendo, on the stations' scale), its distance from the line's polyline, the leg it is on. Devices authenticate with the key they were given once: `Authorization: Device <id>:<key>`. Every fix is checked: coordinates beyond ±90/±180 (impossible-coordinates) or far outside Gabon (outside-gabon), a speed over 200 km/h (too-fast), a time more than 2 minutes ahead (in-the-future) or older than the positions kept (too-old) are refused and counted (tracking_fixes_rejected_total{reason,source}); a request with such a fix is refused whole (422 fixes-rejected, the errors name each fix by its index) and nothing of it is stored. A fix sent again (same device and time, or same device and seq on its day) is skipped and counted as a duplicate; late and out-of-order fixes are stored. Instants are written in Africa/Libreville time (UTC+1) with their offset. Errors are RFC 9457 problem+json documents with a stable type (https://setrag.ga/problems/<code>)."
+        "description": "GPS devices on the trains, their fixes, and the live position of each train run (a run is one of inventory's dated trips, same id). A fix is placed on the line: its PK (kilometre point from Owendo, on the stations' scale), its distance from the line's polyline, the leg it is on. Devices authenticate with the key they were given once: `Authorization: Device <id>:<key>`. Over MQTT a device publishes on `setrag/telemetry/<id>` (QoS 1) a fix or a batch; where the platform writes the broker's logins, it logs in with its id as user name and its key as password and may publish on no other topic, else each message carries the key (`key` field or MQTT 5 user property). Every fix is checked: coordinates beyond ±90/±180 (impossible-coordinates) or far outside Gabon (outside-gabon), a speed over 200 km/h (too-fast), a time more than 2 minutes ahead (in-the-future) or older than the positions kept (too-old) are refused and counted (tracking_fixes_rejected_total{reason,source}); a request with such a fix is refused whole (422 fixes-rejected, the errors name each fix by its index) and nothing of it is stored. A fix sent again (same device and time, or same device and seq on its day) is skipped and counted as a duplicate; late and out-of-order fixes are stored. Instants are written in Africa/Libreville time (UTC+1) with their offset. Errors are RFC 9457 problem+json documents with a stable type (https://setrag.ga/problems/<code>)."
       },
       "servers": [{"url": "/"}],
       "components": {
@@ -39,15 +39,24 @@ enum TrackingOpenAPI {
           },
           "Device": {
             "type": "object",
-            "required": ["id", "name", "kind", "tripId", "assignedAt", "createdAt"],
+            "required": ["id", "name", "kind", "tripId", "assignedAt", "createdAt", "brokerLogin"],
             "properties": {
               "id": {"type": "integer"},
               "name": {"type": "string"},
               "kind": {"type": "string", "enum": ["locomotive", "phone", "portable"]},
               "tripId": {"type": ["integer", "null"], "description": "The run the device travels with"},
               "assignedAt": {"type": ["string", "null"], "format": "date-time"},
-              "createdAt": {"type": "string", "format": "date-time"}
+              "createdAt": {"type": "string", "format": "date-time"},
+              "brokerLogin": {"type": "boolean", "description": "Whether the device can log in to the MQTT broker (user name its id, password its key); false for a device registered before broker logins, until it gets a new key"}
             }
+          },
+          "NewDevice": {
+            "description": "A device with its key, shown in this answer only (only hashes of it are kept)",
+            "allOf": [{"$ref": "#/components/schemas/Device"}, {"type": "object", "required": ["key", "authorization", "mqtt"], "properties": {
+              "key": {"type": "string"},
+              "authorization": {"type": "string", "description": "Device <id>:<key>, for HTTP"},
+              "mqtt": {"type": "object", "required": ["username", "topic"], "description": "The broker login (password: the key) and the only topic the device may publish on, with QoS 1: a fix {ts, lat, lon, speed, heading, accuracy, seq} or a batch {fixes: [...]}", "properties": {
+                "username": {"type": "string"}, "topic": {"type": "string"}}}}}]
           },
           "Fix": {
             "type": "object", "required": ["ts", "lat", "lon"], "additionalProperties": false,
@@ -116,10 +125,7 @@ enum TrackingOpenAPI {
               "properties": {"name": {"type": "string", "maxLength": 80}, "kind": {"type": "string", "enum": ["locomotive", "phone", "portable"]}}
             }}}},
             "responses": {
-              "201": {"description": "The device, its key and the Authorization value to send", "content": {"application/json": {"schema": {
-                "allOf": [{"$ref": "#/components/schemas/Device"}, {"type": "object", "required": ["key", "authorization"], "properties": {
-                  "key": {"type": "string"}, "authorization": {"type": "string", "description": "Device <id>:<key>"}}}]
-              }}}},
+              "201": {"description": "The device, its key, the Authorization value to send and its broker login", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewDevice"}}}},
               "401": {"$ref": "#/components/responses/Problem"},
               "403": {"$ref": "#/components/responses/Problem"},
               "422": {"$ref": "#/components/responses/Problem"}
@@ -132,6 +138,19 @@ enum TrackingOpenAPI {
               "200": {"description": "Devices", "content": {"application/json": {"schema": {"type": "object", "required": ["devices"], "properties": {"devices": {"type": "array", "items": {"$ref": "#/components/schemas/Device"}}}}}}},
               "401": {"$ref": "#/components/responses/Problem"},
               "403": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        },
+        "/api/v1/devices/{id}/key": {
+          "post": {
+            "summary": "Gives the device a new key (tracking.manage), shown in this answer only; the old key stops working over HTTP at once and at the broker once it has reloaded its logins (its connections are then closed); audited",
+            "security": [{"bearer": []}],
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+            "responses": {
+              "200": {"description": "The device with its new key", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewDevice"}}}},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
+              "404": {"$ref": "#/components/responses/Problem"}
             }
           }
         },

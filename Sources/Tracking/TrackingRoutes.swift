@@ -11,6 +11,7 @@ struct TrackingRoutes: Sendable {
     let ingest: PositionIngest
     let inventory: any InventoryLink
     let view: TrainsView
+    let brokerAuth: BrokerAuthWriter?
     let now: @Sendable () -> Date
 
     func register(on router: Router<AppContext>) {
@@ -51,15 +52,35 @@ struct TrackingRoutes: Sendable {
         router.post("/api/v1/devices") { request, context in
             let operator_ = try context.require(.trackingManage)
             let body = try await request.decodeJSON(as: DeviceRequest.self, context: context).checked()
-            let key = DeviceKey.make()
-            let device = try await store.createDevice(name: body.name, kind: body.kind, keyHash: DeviceKey.hash(key),
+            let (key, credentials) = try DeviceKey.issue()
+            let device = try await store.createDevice(name: body.name, kind: body.kind, credentials: credentials,
                                                       createdBy: operator_.subject, now: now())
             context.logger.notice("device registered", metadata: [
                 "audit": "device.create", "subject": "\(operator_.subject)", "device_id": "\(device.id)",
                 "kind": "\(device.kind)",
             ])
+            // The broker learns the new login before the key is handed out.
+            await brokerAuth?.refresh()
             return JSONResponse(NewDeviceJSON(device: DeviceJSON(device), key: key), status: .created,
                                 headers: [.location: "/api/v1/devices/\(device.id)", .cacheControl: "no-store"])
+        }
+        // A new key (a lost or leaked one, or a device registered before broker logins): the old key stops working,
+        // over HTTP at once and at the broker once it has reloaded its logins (connections made with it are closed).
+        router.post("/api/v1/devices/:id/key") { _, context in
+            let operator_ = try context.require(.trackingManage)
+            guard let id = context.parameters.get("id", as: Int.self), (1...Int(UInt32.max)).contains(id) else {
+                throw TrackingError.deviceNotFound
+            }
+            let (key, credentials) = try DeviceKey.issue()
+            guard try await store.rekey(device: id, credentials: credentials),
+                  let device = try await store.device(id: id) else { throw TrackingError.deviceNotFound }
+            devices.forget(id: id)
+            context.logger.notice("device given a new key", metadata: [
+                "audit": "device.rekey", "subject": "\(operator_.subject)", "device_id": "\(id)",
+            ])
+            await brokerAuth?.refresh()
+            return JSONResponse(NewDeviceJSON(device: DeviceJSON(device), key: key),
+                                headers: [.cacheControl: "no-store"])
         }
         router.get("/api/v1/devices") { _, context in
             _ = try context.require(.trackingManage)
@@ -217,6 +238,8 @@ struct DeviceJSON: Encodable, Sendable {
     let tripId: Int?
     let assignedAt: String?
     let createdAt: String
+    /// Whether the device can log in to the broker (false: registered before broker logins; a new key gives one).
+    let brokerLogin: Bool
 
     init(_ device: DeviceRecord) {
         id = device.id
@@ -225,9 +248,10 @@ struct DeviceJSON: Encodable, Sendable {
         tripId = device.tripID
         assignedAt = device.assignedAt.map(TrackingTime.iso8601)
         createdAt = TrackingTime.iso8601(device.createdAt)
+        brokerLogin = device.brokerHash != nil
     }
 
-    enum CodingKeys: String, CodingKey { case id, name, kind, tripId, assignedAt, createdAt }
+    enum CodingKeys: String, CodingKey { case id, name, kind, tripId, assignedAt, createdAt, brokerLogin }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -237,21 +261,31 @@ struct DeviceJSON: Encodable, Sendable {
         try container.encode(tripId, forKey: .tripId)
         try container.encode(assignedAt, forKey: .assignedAt)
         try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(brokerLogin, forKey: .brokerLogin)
     }
 }
 
+/// A device with its new key (registered, or given a new key): what to set up on the tracker.
 struct NewDeviceJSON: Encodable, Sendable {
     let device: DeviceJSON
-    /// Shown once: only its hash is kept.
+    /// Shown once: only its hashes are kept.
     let key: String
 
-    enum CodingKeys: String, CodingKey { case id, name, kind, tripId, assignedAt, createdAt, key, authorization }
+    enum CodingKeys: String, CodingKey { case key, authorization, mqtt }
+
+    /// The broker login: user name the device's id, password its key; the topic it may publish on.
+    struct MQTTJSON: Encodable {
+        let username: String
+        let topic: String
+    }
 
     func encode(to encoder: any Encoder) throws {
         try device.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(key, forKey: .key)
         try container.encode("Device \(device.id):\(key)", forKey: .authorization)
+        let mqtt = MQTTJSON(username: String(device.id), topic: TelemetryMessage.topicPrefix + String(device.id))
+        try container.encode(mqtt, forKey: .mqtt)
     }
 }
 

@@ -12,30 +12,32 @@ public struct MySQLTrackingStore: TrackingStore {
 
     // MARK: devices and runs
 
-    static let deviceColumns = "id, name, kind, key_hash, trip_id, assigned_at, created_at, created_by"
+    static let deviceColumns = "id, name, kind, key_hash, broker_hash, trip_id, assigned_at, created_at, created_by"
 
     struct DeviceRow: Decodable {
         let id: Int
         let name: String
         let kind: String
         let key_hash: Data
+        let broker_hash: String?
         let trip_id: Int?
         let assigned_at: Date?
         let created_at: Date
         let created_by: String
 
         var record: DeviceRecord {
-            DeviceRecord(id: id, name: name, kind: kind, keyHash: [UInt8](key_hash), tripID: trip_id,
-                         assignedAt: assigned_at, createdAt: created_at, createdBy: created_by)
+            DeviceRecord(id: id, name: name, kind: kind, keyHash: [UInt8](key_hash), brokerHash: broker_hash,
+                         tripID: trip_id, assignedAt: assigned_at, createdAt: created_at, createdBy: created_by)
         }
     }
 
-    public func createDevice(name: String, kind: String, keyHash: [UInt8], createdBy: String, now: Date)
-        async throws -> DeviceRecord
+    public func createDevice(name: String, kind: String, credentials: DeviceCredentials, createdBy: String,
+                             now: Date) async throws -> DeviceRecord
     {
         let result = try await db.exec(SQLQueryString("""
-            INSERT INTO devices (name, kind, key_hash, created_at, created_by)
-            VALUES (\(bind: name), \(bind: kind), \(bind: Data(keyHash)), \(bind: now), \(bind: createdBy))
+            INSERT INTO devices (name, kind, key_hash, broker_hash, created_at, created_by)
+            VALUES (\(bind: name), \(bind: kind), \(bind: Data(credentials.keyHash)), \(bind: credentials.brokerHash),
+                \(bind: now), \(bind: createdBy))
             """))
         guard let device = try await device(id: Int(result.lastInsertID)) else { throw CancellationError() }
         return device
@@ -46,8 +48,12 @@ public struct MySQLTrackingStore: TrackingStore {
             .first(decoding: DeviceRow.self)?.record
     }
 
-    public func rekey(device id: Int, keyHash: [UInt8]) async throws {
-        _ = try await db.exec(SQLQueryString("UPDATE devices SET key_hash = \(bind: Data(keyHash)) WHERE id = \(bind: id)"))
+    public func rekey(device id: Int, credentials: DeviceCredentials) async throws -> Bool {
+        try await db.exec(SQLQueryString("""
+            UPDATE devices
+            SET key_hash = \(bind: Data(credentials.keyHash)), broker_hash = \(bind: credentials.brokerHash)
+            WHERE id = \(bind: id)
+            """)).affectedRows == 1
     }
 
     public func devices() async throws -> [DeviceRecord] {

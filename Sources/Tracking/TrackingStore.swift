@@ -1,12 +1,15 @@
 import Foundation
 import SetragEvents
 
-/// A GPS tracker known to tracking. Its key is never kept, only its SHA-256.
+/// A GPS tracker known to tracking. Its key is never kept, only its hashes.
 public struct DeviceRecord: Sendable, Equatable {
     public var id: Int
     public var name: String
     public var kind: String
     public var keyHash: [UInt8]
+    /// Its broker login's hash (Mosquitto's `$7$` format); nil for a device registered before broker logins, until
+    /// it gets a new key.
+    public var brokerHash: String?
     /// The dated trip (inventory's trip id, tracking's run id) the device travels with now.
     public var tripID: Int?
     public var assignedAt: Date?
@@ -68,11 +71,12 @@ public struct PositionPartition: Sendable, Equatable {
 
 /// Tracking's storage. The MySQL implementation is the one that runs; tests use it against the real server.
 public protocol TrackingStore: Sendable {
-    func createDevice(name: String, kind: String, keyHash: [UInt8], createdBy: String, now: Date) async throws
-        -> DeviceRecord
+    func createDevice(name: String, kind: String, credentials: DeviceCredentials, createdBy: String, now: Date)
+        async throws -> DeviceRecord
     func device(id: Int) async throws -> DeviceRecord?
-    /// Gives the device a new key (its old one stops working).
-    func rekey(device id: Int, keyHash: [UInt8]) async throws
+    /// Gives the device a new key (its old one stops working); false: no such device.
+    @discardableResult
+    func rekey(device id: Int, credentials: DeviceCredentials) async throws -> Bool
     func devices() async throws -> [DeviceRecord]
     /// Records the run (as inventory described it now) and assigns the device to it; nil `run` unassigns. Nil: no
     /// such device.

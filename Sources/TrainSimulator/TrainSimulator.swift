@@ -12,6 +12,10 @@ import Tracking
 /// `refresh` of simulated time it asks inventory for the trips on the line around that time, and gives each new one
 /// a tracker of its own (`sim-<train>-<date>`, registered in tracking's database with a fresh key, and assigned to
 /// the trip). Each train may leave late and be held between stations (`delays`), drawn once per run.
+///
+/// Like a real tracker, each one has its own broker connection, logged in with its device id and key (`broker` gives
+/// the broker's address; its login is not used). Where tracking writes the broker's logins (`brokerAuth`), the
+/// simulator writes them too after registering a tracker, so that the broker knows the new key before it logs in.
 public struct TrainSimulator: Sendable {
     public struct Options: Sendable {
         public var from: Date
@@ -36,20 +40,24 @@ public struct TrainSimulator: Sendable {
         var deviceID: Int
         var key: String
         var seq: Int
+        /// Its own connection, logged in as the device.
+        var client: MQTTClient
     }
 
     let options: Options
     let inventory: any InventoryLink
     let store: any TrackingStore
-    let broker: MQTTClient
+    let broker: MQTTConfiguration
+    let brokerAuth: BrokerAuthWriter?
     let logger: Logger
 
-    public init(options: Options, inventory: any InventoryLink, store: any TrackingStore, broker: MQTTClient,
-                logger: Logger) {
+    public init(options: Options, inventory: any InventoryLink, store: any TrackingStore, broker: MQTTConfiguration,
+                brokerAuth: BrokerAuthWriter? = nil, logger: Logger) {
         self.options = options
         self.inventory = inventory
         self.store = store
         self.broker = broker
+        self.brokerAuth = brokerAuth
         self.logger = logger
     }
 
@@ -65,9 +73,21 @@ public struct TrainSimulator: Sendable {
         let pks = line.stationPKs
         var random = SeededGenerator(seed: options.seed)
         var trackers: [Int: Tracker] = [:]
-        var refreshed: Date?
         logger.info("train simulator started", metadata: [
             "from": "\(options.from)", "speed": "\(options.speed)", "interval_s": "\(options.interval)"])
+        var failure: (any Error)?
+        do {
+            try await simulate(line: line, pks: pks, random: &random, trackers: &trackers, simulatedNow: simulatedNow)
+        } catch {
+            failure = error
+        }
+        for tracker in trackers.values { await tracker.client.disconnect() }
+        if let failure { throw failure }
+    }
+
+    func simulate(line: LineGeometry, pks: [String: Double], random: inout SeededGenerator,
+                  trackers: inout [Int: Tracker], simulatedNow: () -> Date) async throws {
+        var refreshed: Date?
         while !Task.isCancelled {
             let now = simulatedNow()
             if refreshed.map({ now.timeIntervalSince($0) >= options.refresh }) ?? true {
@@ -81,12 +101,14 @@ public struct TrainSimulator: Sendable {
                         trackers[trip.id] = try await tracker(for: run, now: now)
                     }
                 } catch {
-                    logger.warning("trips not read", metadata: ["error": "\(String(reflecting: error))"])
+                    logger.warning("trips not read, or a tracker not set up", metadata: [
+                        "error": "\(String(reflecting: error))"])
                 }
             }
             for (id, tracker) in trackers {
                 guard now <= tracker.run.end else {
                     trackers[id] = nil
+                    await tracker.client.disconnect()
                     continue
                 }
                 guard let place = tracker.run.position(at: now) else { continue }
@@ -102,25 +124,48 @@ public struct TrainSimulator: Sendable {
         }
     }
 
-    /// The run's tracker: found by name or registered, given a new key, assigned to the trip.
+    /// The run's tracker: found by name or registered, given a new key, assigned to the trip, logged in to the broker.
     func tracker(for run: SimulatedRun, now: Date) async throws -> Tracker {
         let name = "sim-\(run.trip.trainNumber)-\(run.trip.serviceDate)"
-        let key = DeviceKey.make()
+        let (key, credentials) = try DeviceKey.issue()
         let device: DeviceRecord
         if let known = try await store.devices().first(where: { $0.name == name }) {
-            try await store.rekey(device: known.id, keyHash: DeviceKey.hash(key))
+            try await store.rekey(device: known.id, credentials: credentials)
             device = known
         } else {
-            device = try await store.createDevice(name: name, kind: "locomotive", keyHash: DeviceKey.hash(key),
+            device = try await store.createDevice(name: name, kind: "locomotive", credentials: credentials,
                                                   createdBy: "simulator", now: Date())
         }
         _ = try await store.assign(device: device.id, to: run.trip.run, now: Date())
+        if let brokerAuth { try await brokerAuth.write() }
+        let client = try await connect(device: device.id, key: key)
         logger.info("simulated train", metadata: [
             "train": "\(run.trip.trainNumber)", "trip_id": "\(run.trip.id)", "device_id": "\(device.id)",
             "from": "\(run.start)", "to": "\(run.end)"])
         // Fixes in a run carry increasing seqs; a restart continues after those already sent today.
         let seq = Int(now.timeIntervalSince1970) - Int(run.start.timeIntervalSince1970)
-        return Tracker(run: run, deviceID: device.id, key: key, seq: max(0, seq))
+        return Tracker(run: run, deviceID: device.id, key: key, seq: max(0, seq), client: client)
+    }
+
+    /// The device's own broker connection (user name its id, password its key). The broker reloads its logins a
+    /// moment after being told to: a refusal is tried again for a few seconds.
+    func connect(device id: Int, key: String) async throws -> MQTTClient {
+        var configuration = broker
+        configuration.clientID = "setrag-sim-\(id)"
+        configuration.username = String(id)
+        configuration.password = key
+        var attempt = 0
+        while true {
+            let client = MQTTClient(configuration: configuration, logger: logger)
+            do {
+                try await client.connect()
+                return client
+            } catch MQTTError.connectionRefused where attempt < 20 {
+                await client.disconnect()
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(250))
+            }
+        }
     }
 
     func publish(_ place: (pk: Double, speedKmh: Double), at time: Date, tracker: Tracker, line: LineGeometry) async {
@@ -129,10 +174,11 @@ public struct TrainSimulator: Sendable {
             "ts": TrackingTime.utc(time), "lat": point.lat, "lon": point.lon,
             "speed": (place.speedKmh * 10).rounded() / 10, "accuracy": 10, "seq": tracker.seq,
         ]
+        // The key travels in the message too, for a tracking that does not have the broker check logins.
         let message: [String: Any] = ["key": tracker.key, "fixes": [fix]]
         do {
             let payload = try JSONSerialization.data(withJSONObject: message, options: [.sortedKeys])
-            try await broker.publish(topic: "setrag/telemetry/\(tracker.deviceID)", payload: [UInt8](payload))
+            try await tracker.client.publish(topic: "setrag/telemetry/\(tracker.deviceID)", payload: [UInt8](payload))
         } catch {
             logger.warning("fix not published", metadata: ["error": "\(String(reflecting: error))"])
         }

@@ -10,7 +10,7 @@ struct Setrag: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "setrag",
         abstract: "The SETRAG platform: tickets, parcels, live trains (one binary, any subset of services).",
-        subcommands: [Serve.self, Migrate.self, Seed.self, Simulate.self])
+        subcommands: [Serve.self, Migrate.self, Seed.self, Simulate.self, MQTTAuth.self])
 }
 
 /// Process-wide set-up, done once here and never in code that tests call.

@@ -64,7 +64,9 @@ struct SimulateTrains: AsyncParsableCommand {
         discussion: """
             Reads the trips from inventory (inventory.url), registers one tracker per train in tracking's database \
             (named sim-<train>-<date>, a new key at each start, assigned to its trip) and publishes a fix per train \
-            every --interval simulated seconds to setrag/telemetry/<deviceId> on the platform's broker. The \
+            every --interval simulated seconds to setrag/telemetry/<deviceId> on the platform's broker, each tracker \
+            over its own connection logged in with its device id and key (with tracking.broker_auth_dir set, the \
+            broker's login files are written again after each registration). The \
             simulation starts --replay-hours in the past and runs --speed times faster until it has caught up with \
             now, then in real time (fixes never carry a future time). Trains leave late or are held between \
             stations with --delay-chance, reproducibly for a given --seed. Development and tests only.
@@ -89,17 +91,21 @@ struct SimulateTrains: AsyncParsableCommand {
             let settings = try await Settings.load()
             let platform = Platform(modules: [TrackingModule.definition], settings: settings, logger: logger,
                                     metrics: Process.metrics)
-            try await platform.withContext { context in
-                guard let broker = context.broker else { return }
+            // The trackers log in as themselves: the platform's own broker connection is not needed.
+            try await platform.withContext(connectBroker: false) { context in
                 let inventory = HTTPInventoryLink(baseURL: context.endpoints.url("inventory"),
                                                   http: context.httpClient, logger: logger)
                 let options = TrainSimulator.Options(
                     from: Date().addingTimeInterval(-replayHours * 3600), speed: speed, interval: interval,
                     delays: DelayPlan(chance: delayChance),
                     seed: seed ?? UInt64(Date().timeIntervalSince1970 * 1000))
-                let simulator = TrainSimulator(options: options, inventory: inventory,
-                                               store: MySQLTrackingStore(database: context.requireDatabase()),
-                                               broker: broker, logger: logger)
+                let store = MySQLTrackingStore(database: context.requireDatabase())
+                let brokerAuth = TrackingModule.Options(settings).brokerAuth.map {
+                    BrokerAuthWriter(store: store, options: $0, logger: logger)
+                }
+                let simulator = TrainSimulator(options: options, inventory: inventory, store: store,
+                                               broker: Platform.brokerConfiguration(settings),
+                                               brokerAuth: brokerAuth, logger: logger)
                 let group = ServiceGroup(configuration: .init(
                     services: [.init(service: SimulatorService(simulator: simulator))],
                     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

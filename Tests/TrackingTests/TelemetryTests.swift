@@ -52,9 +52,11 @@ struct TelemetryTests {
             // The key as an MQTT 5 user property; one fix sent again.
             try await phone.publish(topic: topic, payload: Array(try fixture.json(["fixes": Array(fixes[2..<5])]).utf8),
                                     qos: .atLeastOnce, userProperties: [MQTTUserProperty("key", key)])
-            // Refused: a wrong key, another device's topic, a body that is not a batch, an implausible fix.
+            // Refused: a wrong key, another device's topic, a fix without key (this broker checks no login), a body
+            // that is not a batch, an implausible fix.
             try await publish(["key": "wrong", "fixes": [fixes[4]]])
             try await publish(["key": key, "fixes": [fixes[4]]], to: "setrag/telemetry/\(device + 1)")
+            try await publish(fixes[4])
             try await phone.publish(topic: topic, payload: Array("not json".utf8), qos: .atLeastOnce)
             try await publish(["key": key, "fixes": [], "extra": 1])
             try await publish(["key": key, "fixes": [IngestionTests.fix(ts: fixture.iso(-5), 0.9, speed: 260)]])
@@ -65,7 +67,7 @@ struct TelemetryTests {
                     && fixture.counter("tracking_fixes_duplicate_total", #"source="mqtt""#) == 1
                     && fixture.counter("tracking_fixes_rejected_total", #"reason="too-fast""#, #"source="mqtt""#) == 1
                     && fixture.counter("tracking_messages_refused_total", #"reason="malformed""#) == 2
-                    && fixture.counter("tracking_messages_refused_total", #"reason="unauthorized""#) == 2
+                    && fixture.counter("tracking_messages_refused_total", #"reason="unauthorized""#) == 3
             }
             #expect(handled)
             #expect(try await fixture.count("SELECT COUNT(*) AS n FROM positions") == 5)

@@ -73,7 +73,9 @@ struct TrackingFixture: Sendable {
     let signer: Signer
     let clock: TestClock
 
-    static func run(_ test: @escaping @Sendable (TrackingFixture, any TestClientProtocol) async throws -> Void)
+    /// Runs `test` with tracking's settings plus `settings` (dotted keys).
+    static func run(settings extra: [String: String] = [:],
+                    _ test: @escaping @Sendable (TrackingFixture, any TestClientProtocol) async throws -> Void)
         async throws
     {
         let clock = TestClock()
@@ -100,7 +102,8 @@ struct TrackingFixture: Sendable {
             try await Application(router: inventoryRouter).test(.live) { inventoryClient in
                 let port = try #require(inventoryClient.port)
                 try await trackingDB.migrate(TrackingModule.definition.migrations)
-                let settings = TestEnvironment.settings(["inventory.url": "http://localhost:\(port)"])
+                let settings = TestEnvironment.settings(
+                    ["inventory.url": "http://localhost:\(port)"].merging(extra) { $1 })
                 let jwks = signer.jwks
                 let context = TestEnvironment.moduleContext(name: "tracking", settings: settings,
                                                             database: trackingDB.pool, jwks: { jwks })

@@ -102,5 +102,14 @@ enum TrackingMigrations {
             ) \(table)
             """,
         ]),
+        Migration("tracking_0004_device_broker_hash", [
+            // The broker login of a device (user name: its id, password: its key) as Mosquitto's password file holds
+            // it: `$7$101$<salt>$<hash>` (PBKDF2-HMAC-SHA512), made when the key is issued, the only time it is known.
+            // NULL for devices registered before: they get a broker login with their next key.
+            """
+            ALTER TABLE devices
+                ADD COLUMN broker_hash VARCHAR(160) CHARACTER SET ascii COLLATE ascii_bin NULL AFTER key_hash
+            """,
+        ]),
     ]
 }
