@@ -314,7 +314,8 @@ enum BookingOpenAPI {
                 "total": {"type": "integer"},
                 "currency": {"const": "XAF"},
                 "holdExpiresAt": {"$ref": "#/components/schemas/LocalDateTime"},
-                "createdAt": {"$ref": "#/components/schemas/LocalDateTime"}
+                "createdAt": {"$ref": "#/components/schemas/LocalDateTime"},
+                "operatorCancellation": {"type": "object", "description": "As on the booking: SETRAG cancelled the trip", "properties": {"reason": {"type": "string"}, "at": {"$ref": "#/components/schemas/LocalDateTime"}, "options": {"type": "array", "items": {"enum": ["refund", "exchange"]}}}}
               }
             }}}
           }

@@ -145,6 +145,11 @@ struct JourneyJSON: Encodable, Sendable {
 }
 
 struct BookingJSON: Encodable, Sendable {
+    /// What a holder may still choose after SETRAG cancelled the trip: a paid booking, a refund or a free exchange.
+    static func cancellationOptions(_ status: BookingStatus) -> [String] {
+        status == .confirmed ? ["refund", "exchange"] : []
+    }
+
     struct PassengerJSON: Encodable, Sendable {
         let type: String
         let name: String
@@ -230,7 +235,7 @@ struct BookingJSON: Encodable, Sendable {
         cancelledAt = booking.cancelledAt.map(LocalTime.iso8601)
         operatorCancellation = booking.operatorCancellation.map {
             OperatorCancellationJSON(reason: $0.reason, at: LocalTime.iso8601($0.at),
-                                     options: booking.status == .confirmed ? ["refund", "exchange"] : [])
+                                     options: Self.cancellationOptions(booking.status))
         }
         notices = booking.notices.map {
             NoticeJSON(kind: $0.kind, message: .init(fr: $0.french, en: $0.english), at: LocalTime.iso8601($0.at))
@@ -250,10 +255,11 @@ struct BookingSummaryJSON: Encodable, Sendable {
     let currency: String
     let holdExpiresAt: String?
     let createdAt: String
+    let operatorCancellation: BookingJSON.OperatorCancellationJSON?
 
     enum CodingKeys: String, CodingKey {
         case pnr, status, trip, from, to, travelClass = "class", passengerCount, total, currency, holdExpiresAt
-        case createdAt
+        case createdAt, operatorCancellation
     }
 
     init(_ summary: BookingSummary) {
@@ -269,6 +275,11 @@ struct BookingSummaryJSON: Encodable, Sendable {
         currency = summary.currency
         holdExpiresAt = summary.status == .awaitingPayment ? LocalTime.iso8601(summary.holdExpiresAt) : nil
         createdAt = LocalTime.iso8601(summary.createdAt)
+        operatorCancellation = summary.operatorCancellation.map {
+            BookingJSON.OperatorCancellationJSON(
+                reason: $0.reason, at: LocalTime.iso8601($0.at),
+                options: BookingJSON.cancellationOptions(summary.status))
+        }
     }
 }
 

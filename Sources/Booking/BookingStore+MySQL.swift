@@ -345,13 +345,15 @@ public struct MySQLBookingStore: BookingStore {
         let currency: String
         let hold_expires_at: Date
         let created_at: Date
+        let cancelled_by_setrag_at: Date?
+        let cancelled_by_setrag_reason: String?
     }
 
     public func bookings(owner: String, limit: Int) async throws -> [BookingSummary] {
         try await db.raw("""
             SELECT b.pnr, b.status, b.trip_id, b.train_number, b.service, b.service_date, b.from_station, b.from_name,
                 b.to_station, b.to_name, b.departs_at, b.arrives_at, b.class_code, b.total_amount, b.currency,
-                b.hold_expires_at, b.created_at,
+                b.hold_expires_at, b.created_at, b.cancelled_by_setrag_at, b.cancelled_by_setrag_reason,
                 (SELECT COUNT(*) FROM booking_passengers p WHERE p.booking_id = b.id) AS passengers
             FROM bookings b WHERE b.owner_id = \(bind: owner)
             ORDER BY b.created_at DESC, b.id DESC LIMIT \(literal: max(1, limit))
@@ -364,7 +366,10 @@ public struct MySQLBookingStore: BookingStore {
                                  to: .init(code: row.to_station, name: row.to_name), departure: row.departs_at,
                                  arrival: row.arrives_at),
                 travelClass: row.class_code, passengerCount: row.passengers, total: row.total_amount,
-                currency: row.currency, holdExpiresAt: row.hold_expires_at, createdAt: row.created_at)
+                currency: row.currency, holdExpiresAt: row.hold_expires_at, createdAt: row.created_at,
+                operatorCancellation: row.cancelled_by_setrag_at.map {
+                    OperatorCancellation(reason: row.cancelled_by_setrag_reason ?? "", at: $0)
+                })
         }
     }
 

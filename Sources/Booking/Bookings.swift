@@ -138,6 +138,8 @@ public struct BookingSummary: Sendable, Equatable {
     public var currency: String
     public var holdExpiresAt: Date
     public var createdAt: Date
+    /// Set when SETRAG cancelled the trip (the list shows it without reading each booking).
+    public var operatorCancellation: OperatorCancellation? = nil
 }
 
 /// The body of `POST /api/v1/bookings`.

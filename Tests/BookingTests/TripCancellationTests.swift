@@ -131,6 +131,14 @@ struct TripCancellationTests {
             #expect(text["en"]?.contains("free exchange or a full refund") == true)
             #expect(text["en"]?.contains(paid) == true)
             #expect(try await fixture.hold(paidBooking.holdID)?.status == "confirmed")
+            // The holder's list says so too, without reading each booking.
+            let list = try await call(client, .get, "/api/v1/bookings", token: try fixture.token("usr_a", .customer))
+            let listed = list.objects("bookings")
+            let paidListed = try #require(listed.first { $0["pnr"] as? String == paid })
+            let listedOffer = try #require(paidListed["operatorCancellation"] as? [String: Any])
+            #expect(listedOffer["options"] as? [String] == ["refund", "exchange"])
+            #expect((listed.first { $0["pnr"] as? String == unpaid }?["operatorCancellation"] as? [String: Any])?["options"]
+                        as? [String] == [])
 
             // The same event again, over MQTT and by hand: no second effect.
             _ = try await fixture.inventoryDB.pool.exec(SQLRaw("UPDATE event_outbox SET published_at = NULL"))
