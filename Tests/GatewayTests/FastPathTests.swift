@@ -307,9 +307,9 @@ struct FastPathTests {
         let started = ContinuousClock.now
         try await withTimeout(.seconds(30)) {
             try await Self.withGateway { port, clients in
-                try socket.connect(port: port)
-                try socket.send(RawHTTP.request("/api/v1/trips?before=shutdown"))
-                let answer = try socket.receive()
+                try await socket.connect(port: port)
+                try await socket.send(RawHTTP.request("/api/v1/trips?before=shutdown"))
+                let answer = try await socket.receive()
                 #expect(answer.hasPrefix("HTTP/1.1 200"))
                 #expect(clients.fastPathStats.count == 1)
                 // The connection stays open (keep-alive) while the gateway shuts down.
@@ -317,7 +317,7 @@ struct FastPathTests {
         }
         // The server did not wait for the client: the shutdown took far less than the idle timeout (60 s).
         #expect(ContinuousClock.now - started < .seconds(20))
-        #expect(try socket.receive().isEmpty)
+        #expect(try await socket.receive().isEmpty)
         socket.close()
     }
 

@@ -134,13 +134,28 @@ struct RawHTTPReader {
     }
 }
 
-/// A plain blocking TCP socket, for a connection that must outlive the server it talks to.
+/// A plain blocking TCP socket, for a connection that must outlive the server it talks to. Its calls run on NIO's
+/// thread pool: a blocked call must not hold one of Swift concurrency's few threads (which the servers under test
+/// need to answer).
 final class BlockingSocket: @unchecked Sendable {
     private var fd: Int32 = -1
 
     struct Failure: Error { let call: String }
 
-    func connect(port: Int) throws {
+    func connect(port: Int) async throws {
+        try await NIOThreadPool.singleton.runIfActive { try self.connectNow(port: port) }
+    }
+
+    func send(_ buffer: ByteBuffer) async throws {
+        try await NIOThreadPool.singleton.runIfActive { try self.sendNow(buffer) }
+    }
+
+    /// What one read brings ("" when the peer closed); fails after 5 s without anything.
+    func receive() async throws -> String {
+        try await NIOThreadPool.singleton.runIfActive { try self.receiveNow() }
+    }
+
+    private func connectNow(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(call: "socket") }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
@@ -157,13 +172,12 @@ final class BlockingSocket: @unchecked Sendable {
         guard result == 0 else { throw Failure(call: "connect") }
     }
 
-    func send(_ buffer: ByteBuffer) throws {
+    private func sendNow(_ buffer: ByteBuffer) throws {
         let bytes = Array(buffer.readableBytesView)
         guard Glibc.send(fd, bytes, bytes.count, 0) == bytes.count else { throw Failure(call: "send") }
     }
 
-    /// What one read brings ("" when the peer closed); fails after 5 s without anything.
-    func receive() throws -> String {
+    private func receiveNow() throws -> String {
         var bytes = [UInt8](repeating: 0, count: 65536)
         let count = recv(fd, &bytes, bytes.count, 0)
         guard count >= 0 else { throw Failure(call: "recv") }

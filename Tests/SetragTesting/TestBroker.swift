@@ -130,7 +130,8 @@ enum BrokerError: Error {
     case cannotSpawn(String, Int32)
 }
 
-/// Starts a program with every signal unblocked and at its default action. (Foundation's
+/// Starts a program with every signal unblocked and at its default action, and none of the caller's files but
+/// standard input (its standard output and error go to /dev/null). (Foundation's
 /// `Process` passes on the caller's signal mask, and threads of Swift's concurrency pool block
 /// SIGTERM: a broker started that way would ignore a graceful stop.)
 public func spawnWithDefaultSignals(_ path: String, _ arguments: [String]) throws -> pid_t {
@@ -150,6 +151,9 @@ public func spawnWithDefaultSignals(_ path: String, _ arguments: [String]) throw
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    // Nothing else of ours: a child holding a copy of a test server's socket would keep a connection open after
+    // the server closed it (the peer would never see the end).
+    closeFrom3(&actions)
 
     let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
     defer { for argument in argv { free(argument) } }
@@ -157,6 +161,15 @@ public func spawnWithDefaultSignals(_ path: String, _ arguments: [String]) throw
     let rc = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
     guard rc == 0 else { throw BrokerError.cannotSpawn(path, rc) }
     return pid
+}
+
+/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), looked up at run time: Swift's Glibc module does not
+/// export it.
+private func closeFrom3(_ actions: inout posix_spawn_file_actions_t) {
+    typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+    else { return }
+    _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
 }
 
 /// Whether the child has exited (reaping it if so).
