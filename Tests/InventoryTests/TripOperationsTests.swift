@@ -242,7 +242,8 @@ struct TripOperationsTests {
             #expect(try await get(client, "/internal/trips/\(trip)")["locomotive"] as? String == "CC 2201")
             let stored = try #require(try await fixture.parts.store.trip(id: trip))
             let departure = try #require(stored.stops.first?.departure)
-            let during = try await get(client, "/internal/trips?from=\(Self.utc(departure))&to=\(Self.utc(departure + 60))")
+            let window = "from=\(Self.utc(departure))&to=\(Self.utc(departure + 60))"
+            let during = try await get(client, "/internal/trips?\(window)")
             #expect(during.objects("trips").first { $0["id"] as? Int == trip }?["locomotive"] as? String == "CC 2201")
             let map = try await get(client, "/api/v1/trips/\(trip)/seats")
             #expect(map["locomotive"] as? String == "CC 2201")

@@ -98,9 +98,10 @@ struct LocomotiveAssignmentTests {
             try await fixture.planLocomotive("CC 2201", trip: planned.id)
             let (device, authorization) = try await fixture.device(client, trip: other.id, locomotive: "CC 2201")
             let plan = try await fixture.plan(trip: planned.id)
-            let sent = try await Self.stand(fixture, client, authorization: authorization, plan: plan,
-                                            at: plan.stops[0].station, from: planned.departs_at.addingTimeInterval(-300),
-                                            to: planned.departs_at.addingTimeInterval(300), firstSeq: 1)
+            let sent = try await Self.stand(
+                fixture, client, authorization: authorization, plan: plan, at: plan.stops[0].station,
+                from: planned.departs_at.addingTimeInterval(-300), to: planned.departs_at.addingTimeInterval(300),
+                firstSeq: 1)
 
             let listed = try await Self.listed(fixture, client, id: device)
             #expect(listed["tripId"] as? Int == other.id)
