@@ -49,7 +49,8 @@ extension InventoryRoutes {
     }
 }
 
-/// `GET /internal/trips/{id}`: the trip, its status and its stops with their local times.
+/// `GET /internal/trips/{id}`: the trip, its status, the locomotive planned for it (left out while none is) and its
+/// stops with their local times.
 struct InternalTripJSON: Encodable, Sendable {
     struct StopJSON: Encodable, Sendable {
         let seq: Int
@@ -64,6 +65,7 @@ struct InternalTripJSON: Encodable, Sendable {
     let service: String
     let direction: String
     let status: String
+    let locomotive: String?
     let stops: [StopJSON]
 
     init(_ trip: TripRecord) {
@@ -73,6 +75,7 @@ struct InternalTripJSON: Encodable, Sendable {
         service = trip.service
         direction = trip.direction
         status = trip.status
+        locomotive = trip.locomotive
         stops = trip.stops.map {
             StopJSON(seq: $0.seq, station: $0.station, arrival: $0.arrival.map(RailwayTime.iso8601),
                      departure: $0.departure.map(RailwayTime.iso8601))

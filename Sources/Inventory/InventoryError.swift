@@ -17,6 +17,8 @@ public enum InventoryError: Error, ProblemConvertible {
     case consistConflicts([ConsistConflict])
     /// An extra train of that number runs that day already.
     case trainExists(Int, String)
+    /// The trip is cancelled or has arrived: its plan (the locomotive) no longer changes.
+    case tripClosed(String)
 
     public var problemError: ProblemError {
         switch self {
@@ -48,6 +50,8 @@ public enum InventoryError: Error, ProblemConvertible {
                 })
         case .trainExists(let number, let date):
             return ProblemError(.trainExists, status: .conflict, detail: "Train \(number) already runs on \(date)")
+        case .tripClosed(let reason):
+            return ProblemError(.tripClosed, status: .conflict, detail: "The trip's plan cannot change: \(reason)")
         }
     }
 }
@@ -59,4 +63,5 @@ extension ProblemType {
     static let consistConflicts = ProblemType(code: "consist-conflicts",
                                               title: "The new consist does not carry seats already sold")
     static let trainExists = ProblemType(code: "train-exists", title: "That train already runs that day")
+    static let tripClosed = ProblemType(code: "trip-closed", title: "The trip is cancelled or has arrived")
 }

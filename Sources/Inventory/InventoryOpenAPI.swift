@@ -92,6 +92,7 @@ enum InventoryOpenAPI {
               "service": {"type": "string"},
               "serviceDate": {"type": "string", "format": "date"},
               "status": {"type": "string", "enum": ["scheduled", "cancelled"]},
+              "locomotive": {"type": "string", "examples": ["CC 2201"], "description": "The locomotive planned for the trip; absent while none is"},
               "from": {"type": "object", "required": ["code", "name", "departure"], "properties": {
                 "code": {"type": "string"}, "name": {"type": "string"}, "departure": {"$ref": "#/components/schemas/LocalDateTime"}}},
               "to": {"type": "object", "required": ["code", "name", "arrival"], "properties": {
@@ -251,6 +252,32 @@ enum InventoryOpenAPI {
               "403": {"$ref": "#/components/responses/Problem"},
               "404": {"$ref": "#/components/responses/Problem"},
               "409": {"description": "Seats sold or held would be lost (consist-conflicts: errors name coach and seat with the code coach-removed, class-changed or seat-missing), or the trip is cancelled or has left (trip-not-on-sale)", "content": {"application/problem+json": {}}},
+              "422": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        },
+        "/api/v1/trips/{tripId}/locomotive": {
+          "put": {
+            "summary": "SETRAG plans the locomotive of a trip, or none (operations.manage): trackers mounted on it are then assigned to the trip automatically while it runs (tracking). Allowed until the train arrives, also while it runs (a locomotive replaced on the way). Audited",
+            "security": [{"bearer": []}],
+            "parameters": [{"name": "tripId", "in": "path", "required": true, "schema": {"type": "integer"}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+              "type": "object", "required": ["locomotive"], "additionalProperties": false,
+              "properties": {"locomotive": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9][A-Za-z0-9 -]*$", "minLength": 1, "maxLength": 16, "examples": ["CC 2201"], "description": "Its running number: letters, digits, spaces and dashes; kept in capitals with single spaces. null: none planned"}}
+            }}}},
+            "responses": {
+              "200": {"description": "The trip and its planned locomotive", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["tripId", "trainNumber", "serviceDate", "status", "locomotive"],
+                "properties": {
+                  "tripId": {"type": "integer"}, "trainNumber": {"type": "integer"},
+                  "serviceDate": {"type": "string", "format": "date"}, "status": {"const": "scheduled"},
+                  "locomotive": {"type": ["string", "null"]}
+                }
+              }}}},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
+              "404": {"$ref": "#/components/responses/Problem"},
+              "409": {"description": "The trip is cancelled or has arrived (trip-closed)", "content": {"application/problem+json": {}}},
               "422": {"$ref": "#/components/responses/Problem"}
             }
           }

@@ -64,8 +64,8 @@ struct InventoryRoutes: Sendable {
         }
     }
 
-    /// Operators' changes to the plan (operations.manage): an extra train, another consist for a trip. Both are
-    /// audited (who, what, when; the log line carries the request id).
+    /// Operators' changes to the plan (operations.manage): an extra train, another consist for a trip, the
+    /// locomotive planned for a trip. All are audited (who, what, when; the log line carries the request id).
     func registerOperations(on router: Router<AppContext>) {
         router.post("/api/v1/trips") { request, context in
             let operator_ = try context.require(.operationsManage)
@@ -99,6 +99,22 @@ struct InventoryRoutes: Sendable {
                 "coaches": "\(coaches.joined(separator: ","))",
             ])
             return JSONResponse(ConsistJSON(trip), headers: [.cacheControl: "no-store"])
+        }
+        // The locomotive planned for the trip, or none (null): tracking assigns the trackers mounted on it.
+        router.put("/api/v1/trips/:tripId/locomotive") { request, context in
+            let operator_ = try context.require(.operationsManage)
+            guard let id = context.parameters.get("tripId", as: Int.self), (1...Int(UInt32.max)).contains(id) else {
+                throw InventoryError.tripNotFound
+            }
+            let locomotive = try await request.decodeJSON(as: LocomotiveRequest.self, context: context).checked()
+            guard let trip = try await store.planLocomotive(trip: id, locomotive: locomotive, now: now()) else {
+                throw InventoryError.tripNotFound
+            }
+            context.logger.notice("trip locomotive planned", metadata: [
+                "audit": "trip.locomotive", "subject": "\(operator_.subject)", "trip_id": "\(id)",
+                "locomotive": "\(locomotive ?? "none")",
+            ])
+            return JSONResponse(TripLocomotiveJSON(trip), headers: [.cacheControl: "no-store"])
         }
     }
 
@@ -277,6 +293,8 @@ struct SeatMapJSON: Encodable, Sendable {
     let service: String
     let serviceDate: String
     let status: String
+    /// The locomotive planned for the trip; left out while none is.
+    let locomotive: String?
     let from: StopJSON
     let to: StopJSON
     let coaches: [CoachJSON]
@@ -288,6 +306,7 @@ struct SeatMapJSON: Encodable, Sendable {
         service = trip.service
         serviceDate = trip.serviceDate.description
         status = trip.status
+        locomotive = trip.locomotive
         func name(_ code: String) -> String { map.stations.byCode[code]?.name ?? code }
         from = StopJSON(code: map.from.station, name: name(map.from.station),
                         departure: map.from.departure.map(RailwayTime.iso8601), arrival: nil)

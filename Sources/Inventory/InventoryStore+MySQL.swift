@@ -192,6 +192,7 @@ public struct MySQLInventoryStore: InventoryStore {
         let service: String
         let direction: String
         let status: String
+        let locomotive: String?
     }
 
     struct StopRow: Decodable {
@@ -236,7 +237,8 @@ public struct MySQLInventoryStore: InventoryStore {
 
     public func trip(id: Int) async throws -> TripRecord? {
         guard let trip = try await db.raw("""
-            SELECT id, train_number, service_date, service, direction, status FROM trips WHERE id = \(bind: id)
+            SELECT id, train_number, service_date, service, direction, status, locomotive FROM trips
+            WHERE id = \(bind: id)
             """).first(decoding: TripRow.self), let date = LocalDate(iso: trip.service_date.prefix(10)) else {
             return nil
         }
@@ -270,7 +272,8 @@ public struct MySQLInventoryStore: InventoryStore {
                     code: row.code, name: row.name, kind: CoachKind(rawValue: row.kind) ?? .seats,
                     travelClass: row.class_code, airConditioned: row.air_conditioned, layout: row.layout,
                     seats: seatsByType[row.code] ?? []))
-            })
+            },
+            locomotive: trip.locomotive)
     }
 
     struct SeatKeyRow: Decodable {

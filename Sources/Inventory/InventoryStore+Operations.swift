@@ -3,7 +3,8 @@ import SQLKit
 import SetragKernel
 import SetragMySQL
 
-/// Operators' changes to trips in MySQL: finding an extra train's trip, and changing a trip's consist.
+/// Operators' changes to trips in MySQL: finding an extra train's trip, changing a trip's consist, planning its
+/// locomotive.
 extension MySQLInventoryStore {
     public func tripID(train: Int, date: LocalDate) async throws -> Int? {
         struct Row: Decodable { let id: Int }
@@ -104,6 +105,26 @@ extension MySQLInventoryStore {
                 }
                 return true
             }
+        }
+        return found ? try await trip(id: id) : nil
+    }
+
+    struct LocomotiveTripRow: Decodable {
+        let status: String
+        let arrives_at: Date
+    }
+
+    public func planLocomotive(trip id: Int, locomotive: String?, now: Date) async throws -> TripRecord? {
+        let found = try await db.withTransaction { tx -> Bool in
+            guard let trip = try await tx.raw("""
+                SELECT status, arrives_at FROM trips WHERE id = \(bind: id) FOR UPDATE
+                """).first(decoding: LocomotiveTripRow.self) else { return false }
+            guard trip.status == "scheduled" else { throw InventoryError.tripClosed("the trip is cancelled") }
+            guard trip.arrives_at > now else { throw InventoryError.tripClosed("the train has arrived") }
+            _ = try await tx.exec(SQLQueryString("""
+                UPDATE trips SET locomotive = \(bind: locomotive) WHERE id = \(bind: id)
+                """))
+            return true
         }
         return found ? try await trip(id: id) : nil
     }

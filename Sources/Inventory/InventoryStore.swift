@@ -33,6 +33,8 @@ public struct TripRecord: Sendable, Equatable {
     public var status: String
     public var stops: [Stop]
     public var coaches: [Coach]
+    /// The locomotive planned for the trip (`CC 2201`), nil while none is.
+    public var locomotive: String? = nil
 }
 
 /// One seat of one trip.
@@ -108,4 +110,7 @@ public protocol InventoryStore: Sendable {
     /// keeps its coach number, class and seat number; otherwise throws ``InventoryError/consistConflicts(_:)`` and
     /// changes nothing. Nil: no such trip.
     func changeConsist(trip id: Int, to coaches: [String], now: Date) async throws -> TripRecord?
+    /// Plans `locomotive` for the trip (nil: none). Throws ``InventoryError/tripClosed(_:)`` for a cancelled trip or
+    /// one that has arrived. Nil: no such trip.
+    func planLocomotive(trip id: Int, locomotive: String?, now: Date) async throws -> TripRecord?
 }

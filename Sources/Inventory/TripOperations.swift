@@ -99,6 +99,38 @@ public struct ConsistChangeRequest: JSONRequestBody {
     }
 }
 
+/// The body of `PUT /api/v1/trips/{tripId}/locomotive`: `{"locomotive": "CC 2201"}` plans it, `{"locomotive": null}`
+/// plans none; the field must be there.
+public struct LocomotiveRequest: JSONRequestBody {
+    public static let fields: Set<String> = ["locomotive"]
+
+    public var locomotive: String?
+
+    enum CodingKeys: String, CodingKey { case locomotive }
+
+    public init(locomotive: String?) { self.locomotive = locomotive }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        guard container.contains(.locomotive) else {
+            throw DecodingError.keyNotFound(CodingKeys.locomotive,
+                                            .init(codingPath: [], debugDescription: "locomotive"))
+        }
+        locomotive = try container.decodeIfPresent(String.self, forKey: .locomotive)
+    }
+
+    /// The number as it is kept (see `LocomotiveNumber`), nil for none, or a 422.
+    public func checked() throws -> String? {
+        guard let locomotive else { return nil }
+        guard let number = LocomotiveNumber.normalized(locomotive) else {
+            throw InventoryError.invalidQuery([.init(
+                field: "locomotive", code: "invalid",
+                message: "1 to \(LocomotiveNumber.maxLength) letters, digits, spaces or dashes, e.g. CC 2201")])
+        }
+        return number
+    }
+}
+
 /// A seat sold or held on a trip that a new consist would not carry.
 public struct ConsistConflict: Sendable, Equatable {
     public var coach: Int
@@ -164,6 +196,34 @@ struct ExtraTrainJSON: Encodable, Sendable {
         extra = true
         from = End(code: plan.stops.first!.station, time: RailwayTime.iso8601(plan.departure))
         to = End(code: plan.stops.last!.station, time: RailwayTime.iso8601(plan.arrival))
+    }
+}
+
+/// The answer of `PUT /api/v1/trips/{tripId}/locomotive`.
+struct TripLocomotiveJSON: Encodable, Sendable {
+    let tripId: Int
+    let trainNumber: Int
+    let serviceDate: String
+    let status: String
+    let locomotive: String?
+
+    init(_ trip: TripRecord) {
+        tripId = trip.id
+        trainNumber = trip.trainNumber
+        serviceDate = trip.serviceDate.description
+        status = trip.status
+        locomotive = trip.locomotive
+    }
+
+    enum CodingKeys: String, CodingKey { case tripId, trainNumber, serviceDate, status, locomotive }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(tripId, forKey: .tripId)
+        try container.encode(trainNumber, forKey: .trainNumber)
+        try container.encode(serviceDate, forKey: .serviceDate)
+        try container.encode(status, forKey: .status)
+        try container.encode(locomotive, forKey: .locomotive)
     }
 }
 

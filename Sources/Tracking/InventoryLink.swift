@@ -26,14 +26,18 @@ public struct InventoryTrip: Decodable, Sendable, Equatable {
     public var service: String
     public var status: String
     public var stops: [Stop]
+    /// The locomotive planned for the trip (`CC 2201`); nil while none is.
+    public var locomotive: String?
 
-    public init(id: Int, trainNumber: Int, serviceDate: String, service: String, status: String, stops: [Stop]) {
+    public init(id: Int, trainNumber: Int, serviceDate: String, service: String, status: String, stops: [Stop],
+                locomotive: String? = nil) {
         self.id = id
         self.trainNumber = trainNumber
         self.serviceDate = serviceDate
         self.service = service
         self.status = status
         self.stops = stops
+        self.locomotive = locomotive
     }
 
     /// The run tracking records for it.

@@ -71,6 +71,11 @@ public final class DeviceDirectory: Sendable {
 
     public func forget(id: Int) { _ = cache.withLock { $0.removeValue(forKey: id) } }
 
+    /// Keeps the device as this process just changed it (an automatic assignment).
+    public func remember(_ record: DeviceRecord, now: Date = Date()) {
+        cache.withLock { $0[record.id] = (record, now) }
+    }
+
     /// The device whose id and key these are, or `TrackingError.deviceUnauthorized` (same answer for an unknown
     /// device and a wrong key).
     public func authenticate(id text: String, key: String) async throws -> DeviceRecord {
@@ -148,9 +153,12 @@ public struct PositionIngest: Sendable {
     let progress: RunProgressTracker?
     /// Tells the live channel (`/api/v1/live`) about the runs moved.
     let announcer: LiveAnnouncer?
+    /// Assigns devices mounted on a locomotive to the trip planned with it, before their fixes are placed.
+    let assigner: LocomotiveAssigner?
 
     init(store: any TrackingStore, geometry: LineGeometrySource, rules: FixRules, live: LiveState,
-         counters: IngestCounters, progress: RunProgressTracker? = nil, announcer: LiveAnnouncer? = nil) {
+         counters: IngestCounters, progress: RunProgressTracker? = nil, announcer: LiveAnnouncer? = nil,
+         assigner: LocomotiveAssigner? = nil) {
         self.store = store
         self.geometry = geometry
         self.rules = rules
@@ -158,6 +166,7 @@ public struct PositionIngest: Sendable {
         self.counters = counters
         self.progress = progress
         self.announcer = announcer
+        self.assigner = assigner
     }
 
     public func ingest(_ fixes: [Fix], device: DeviceRecord, source: FixSource, now: Date) async throws -> Report {
@@ -186,7 +195,12 @@ public struct PositionIngest: Sendable {
     public func save(_ batches: [(DeviceRecord, [Fix])], source: FixSource, now: Date) async throws -> Report {
         let line = try await geometry.geometry(now: now)
         var positions: [StoredPosition] = []
-        for (device, fixes) in batches {
+        for (sent, fixes) in batches {
+            // The run the fixes are for, at the time of the newest (a device on a locomotive may be assigned now).
+            var device = sent
+            if let assigner, let newest = fixes.map(\.ts).max() {
+                device = await assigner.resolve(sent, at: newest, now: now)
+            }
             let trip = device.tripID ?? 0
             var hint = live.latest(device: device.id, trip: trip)?.line?.pk
             var recent = live.recent(device: device.id)

@@ -17,7 +17,9 @@ import SetragMySQL
 /// default 7), `tracking.partition_check_minutes` (how often partitions are checked, default 60),
 /// `tracking.active_minutes` (a run is live while its latest fix is at most this old, default 30),
 /// `tracking.mqtt_flush_ms` (how long fixes received over MQTT wait to be stored together, default 500),
-/// `inventory.url` (where the line, stations and trips are read).
+/// `tracking.locomotive_plan_seconds` (how long the trips planned with locomotives, read from inventory for automatic
+/// assignment, are kept before they are read again, default 60), `inventory.url` (where the line, stations and trips
+/// are read).
 ///
 /// Broker logins (`BrokerAuthWriter`), off unless `tracking.broker_auth_dir` is set: the directory where tracking
 /// writes Mosquitto's `mosquitto.passwd` (each device with a broker login: user name its id, password its key; and
@@ -32,7 +34,8 @@ import SetragMySQL
 /// read through the shared subscription `$share/tracking/setrag/telemetry/+`).
 ///
 /// Reads from inventory over HTTP only: `GET /api/v1/stations` (stations and polyline, kept an hour),
-/// `GET /internal/trips/{id}` (a trip, when a device is assigned to it), and for the open data feeds (`GTFSRoutes`)
+/// `GET /internal/trips/{id}` (a trip, when a device is assigned to it), `GET /internal/trips?from=&to=` (the trips
+/// planned with locomotives, for devices mounted on one: `LocomotivePlan`), and for the open data feeds (`GTFSRoutes`)
 /// `GET /internal/timetable` (the static GTFS feed, rebuilt every 10 minutes) and `GET /internal/trips?from=&to=`
 /// (the cancelled trips of the coming three days, read again every 30 seconds).
 public enum TrackingModule {
@@ -49,6 +52,8 @@ public enum TrackingModule {
         public var partitionCheckMinutes: Int
         public var activeMinutes: Int
         public var mqttFlushMilliseconds: Int
+        /// How long the trips planned with locomotives are kept (automatic assignment).
+        public var locomotivePlanSeconds: Int
         /// Where the broker's login files are written, and how; nil: not written (the broker takes anyone).
         public var brokerAuth: BrokerAuthWriter.Options?
 
@@ -58,6 +63,7 @@ public enum TrackingModule {
             partitionCheckMinutes = settings.int("tracking.partition_check_minutes", default: 60, range: 1...1440)
             activeMinutes = settings.int("tracking.active_minutes", default: 30, range: 1...1440)
             mqttFlushMilliseconds = settings.int("tracking.mqtt_flush_ms", default: 500, range: 10...60_000)
+            locomotivePlanSeconds = settings.int("tracking.locomotive_plan_seconds", default: 60, range: 1...3600)
             brokerAuth = BrokerAuthWriter.Options(settings)
         }
     }
@@ -89,12 +95,17 @@ public enum TrackingModule {
         let hub = LiveHub()
         let updates = LiveUpdates(broker: broker, hub: hub, logger: logger)
         let view = TrainsView(store: store, progress: progress, activeWindow: Double(options.activeMinutes) * 60)
+        let devices = DeviceDirectory(store: store)
+        let assigner = LocomotiveAssigner(
+            plan: LocomotivePlan(link: inventory, ttl: TimeInterval(options.locomotivePlanSeconds), logger: logger),
+            store: store, devices: devices, logger: logger)
         let ingest = PositionIngest(store: store, geometry: geometry,
                                     rules: FixRules(retentionDays: options.retentionDays), live: live,
                                     counters: IngestCounters(factory: metrics), progress: progress,
-                                    announcer: LiveAnnouncer(updates: updates, view: view, live: live, logger: logger))
+                                    announcer: LiveAnnouncer(updates: updates, view: view, live: live, logger: logger),
+                                    assigner: assigner)
         let brokerAuth = options.brokerAuth.map { BrokerAuthWriter(store: store, options: $0, logger: logger) }
-        return Parts(database: database, store: store, devices: DeviceDirectory(store: store), inventory: inventory,
+        return Parts(database: database, store: store, devices: devices, inventory: inventory,
                      live: live, ingest: ingest, progress: progress, hub: hub, updates: updates, view: view,
                      brokerAuth: brokerAuth, options: options)
     }

@@ -39,7 +39,7 @@ enum TrackingOpenAPI {
           },
           "Device": {
             "type": "object",
-            "required": ["id", "name", "kind", "tripId", "assignedAt", "createdAt", "brokerLogin"],
+            "required": ["id", "name", "kind", "tripId", "assignedAt", "createdAt", "brokerLogin", "locomotive", "assignmentSource", "assignedBy"],
             "properties": {
               "id": {"type": "integer"},
               "name": {"type": "string"},
@@ -47,9 +47,13 @@ enum TrackingOpenAPI {
               "tripId": {"type": ["integer", "null"], "description": "The run the device travels with"},
               "assignedAt": {"type": ["string", "null"], "format": "date-time"},
               "createdAt": {"type": "string", "format": "date-time"},
-              "brokerLogin": {"type": "boolean", "description": "Whether the device can log in to the MQTT broker (user name its id, password its key); false for a device registered before broker logins, until it gets a new key"}
+              "brokerLogin": {"type": "boolean", "description": "Whether the device can log in to the MQTT broker (user name its id, password its key); false for a device registered before broker logins, until it gets a new key"},
+              "locomotive": {"type": ["string", "null"], "examples": ["CC 2201"], "description": "The locomotive the device is mounted on. While no operator's assignment runs, the device is assigned automatically to the trip inventory plans with that locomotive, from an hour before its departure to two hours after its arrival (the one leaving last when two run), at the time of its newest fix"},
+              "assignmentSource": {"type": ["string", "null"], "enum": ["operator", "locomotive", null], "description": "Who made the assignment: an operator, or tracking from the trip planned with the device's locomotive (automatic); null while unassigned. An operator's assignment is never replaced automatically until two hours after its trip's arrival"},
+              "assignedBy": {"type": ["string", "null"], "description": "The operator's subject, or the locomotive of an automatic assignment"}
             }
           },
+          "LocomotiveNumber": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9][A-Za-z0-9 -]*$", "minLength": 1, "maxLength": 16, "examples": ["CC 2201"], "description": "A locomotive's running number: letters, digits, spaces and dashes, kept in capitals with single spaces; null: none"},
           "NewDevice": {
             "description": "A device with its key, shown in this answer only (only hashes of it are kept)",
             "allOf": [{"$ref": "#/components/schemas/Device"}, {"type": "object", "required": ["key", "authorization", "mqtt"], "properties": {
@@ -122,7 +126,7 @@ enum TrackingOpenAPI {
             "security": [{"bearer": []}],
             "requestBody": {"required": true, "content": {"application/json": {"schema": {
               "type": "object", "required": ["name", "kind"], "additionalProperties": false,
-              "properties": {"name": {"type": "string", "maxLength": 80}, "kind": {"type": "string", "enum": ["locomotive", "phone", "portable"]}}
+              "properties": {"name": {"type": "string", "maxLength": 80}, "kind": {"type": "string", "enum": ["locomotive", "phone", "portable"]}, "locomotive": {"$ref": "#/components/schemas/LocomotiveNumber"}}
             }}}},
             "responses": {
               "201": {"description": "The device, its key, the Authorization value to send and its broker login", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewDevice"}}}},
@@ -156,7 +160,7 @@ enum TrackingOpenAPI {
         },
         "/api/v1/devices/{id}/assignment": {
           "put": {
-            "summary": "Assigns the device to a dated trip (operations.manage); tripId null ends the assignment. Fixes are stored with the run the device is assigned to when they arrive; audited",
+            "summary": "Assigns the device to a dated trip (operations.manage); tripId null ends the assignment (a device on a locomotive may then be assigned automatically again; clear its locomotive to stop that). Fixes are stored with the run the device is assigned to when they arrive; audited",
             "security": [{"bearer": []}],
             "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
             "requestBody": {"required": true, "content": {"application/json": {"schema": {
@@ -170,6 +174,24 @@ enum TrackingOpenAPI {
               "404": {"$ref": "#/components/responses/Problem"},
               "422": {"description": "unknown-trip: inventory has no such trip", "content": {"application/problem+json": {}}},
               "503": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        },
+        "/api/v1/devices/{id}/locomotive": {
+          "put": {
+            "summary": "Mounts the device on a locomotive, or none (tracking.manage): it then follows the trips planned with that locomotive (see Device.locomotive); an automatic assignment made from its former locomotive ends. Audited",
+            "security": [{"bearer": []}],
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+              "type": "object", "required": ["locomotive"], "additionalProperties": false,
+              "properties": {"locomotive": {"$ref": "#/components/schemas/LocomotiveNumber"}}
+            }}}},
+            "responses": {
+              "200": {"description": "The device", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Device"}}}},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
+              "404": {"$ref": "#/components/responses/Problem"},
+              "422": {"$ref": "#/components/responses/Problem"}
             }
           }
         },

@@ -53,11 +53,12 @@ struct TrackingRoutes: Sendable {
             let operator_ = try context.require(.trackingManage)
             let body = try await request.decodeJSON(as: DeviceRequest.self, context: context).checked()
             let (key, credentials) = try DeviceKey.issue()
-            let device = try await store.createDevice(name: body.name, kind: body.kind, credentials: credentials,
-                                                      createdBy: operator_.subject, now: now())
+            let device = try await store.createDevice(name: body.name, kind: body.kind, locomotive: body.locomotive,
+                                                      credentials: credentials, createdBy: operator_.subject,
+                                                      now: now())
             context.logger.notice("device registered", metadata: [
                 "audit": "device.create", "subject": "\(operator_.subject)", "device_id": "\(device.id)",
-                "kind": "\(device.kind)",
+                "kind": "\(device.kind)", "locomotive": "\(device.locomotive ?? "none")",
             ])
             // The broker learns the new login before the key is handed out.
             await brokerAuth?.refresh()
@@ -101,13 +102,31 @@ struct TrackingRoutes: Sendable {
                 }
                 run = trip.run
             }
-            guard let device = try await store.assign(device: id, to: run, now: now()) else {
+            guard let device = try await store.assign(device: id, to: run, by: operator_.subject, now: now()) else {
                 throw TrackingError.deviceNotFound
             }
             devices.forget(id: id)
             context.logger.notice("device assigned", metadata: [
                 "audit": "device.assign", "subject": "\(operator_.subject)", "device_id": "\(id)",
                 "trip_id": "\(body.tripId.map(String.init) ?? "none")",
+            ])
+            return JSONResponse(DeviceJSON(device), headers: [.cacheControl: "no-store"])
+        }
+        // The locomotive the device is mounted on, or none: it then follows the trips planned with it
+        // (`AutomaticAssignment`); an automatic assignment from its old locomotive ends.
+        router.put("/api/v1/devices/:id/locomotive") { request, context in
+            let operator_ = try context.require(.trackingManage)
+            guard let id = context.parameters.get("id", as: Int.self), (1...Int(UInt32.max)).contains(id) else {
+                throw TrackingError.deviceNotFound
+            }
+            let locomotive = try await request.decodeJSON(as: DeviceLocomotiveRequest.self, context: context).checked()
+            guard let device = try await store.setLocomotive(device: id, to: locomotive) else {
+                throw TrackingError.deviceNotFound
+            }
+            devices.forget(id: id)
+            context.logger.notice("device locomotive set", metadata: [
+                "audit": "device.locomotive", "subject": "\(operator_.subject)", "device_id": "\(id)",
+                "locomotive": "\(locomotive ?? "none")",
             ])
             return JSONResponse(DeviceJSON(device), headers: [.cacheControl: "no-store"])
         }
@@ -167,14 +186,16 @@ struct TrackingRoutes: Sendable {
 // MARK: request bodies
 
 struct DeviceRequest: JSONRequestBody {
-    static let fields: Set<String> = ["name", "kind"]
+    static let fields: Set<String> = ["name", "kind", "locomotive"]
     /// locomotive: a tracker fixed on the engine; phone: a crew member's phone (OsmAnd, Traccar Client);
     /// portable: a tracker carried on board.
     static let kinds: Set<String> = ["locomotive", "phone", "portable"]
     let name: String
     let kind: String
+    /// The locomotive it is mounted on (`CC 2201`), if any.
+    let locomotive: String?
 
-    func checked() throws -> (name: String, kind: String) {
+    func checked() throws -> (name: String, kind: String, locomotive: String?) {
         var errors: [Problem.FieldError] = []
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         let control = trimmed.unicodeScalars.contains { $0.properties.generalCategory == .control }
@@ -184,8 +205,38 @@ struct DeviceRequest: JSONRequestBody {
         if !Self.kinds.contains(kind) {
             errors.append(.init(field: "kind", code: "invalid", message: Self.kinds.sorted().joined(separator: ", ")))
         }
+        let number = locomotive.flatMap(LocomotiveNumber.normalized)
+        if locomotive != nil && number == nil { errors.append(DeviceLocomotiveRequest.invalid) }
         guard errors.isEmpty else { throw TrackingError.invalid(errors) }
-        return (trimmed, kind)
+        return (trimmed, kind, number)
+    }
+}
+
+/// `{"locomotive": "CC 2201"}` mounts the device on that locomotive, `{"locomotive": null}` on none; the field must
+/// be there.
+struct DeviceLocomotiveRequest: JSONRequestBody {
+    static let fields: Set<String> = ["locomotive"]
+    static let invalid = Problem.FieldError(
+        field: "locomotive", code: "invalid",
+        message: "1 to \(LocomotiveNumber.maxLength) letters, digits, spaces or dashes, e.g. CC 2201")
+    let locomotive: String?
+
+    enum CodingKeys: String, CodingKey { case locomotive }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        guard container.contains(.locomotive) else {
+            throw DecodingError.keyNotFound(CodingKeys.locomotive,
+                                            .init(codingPath: [], debugDescription: "locomotive"))
+        }
+        locomotive = try container.decodeIfPresent(String.self, forKey: .locomotive)
+    }
+
+    /// The number as it is kept, nil for none, or a 422.
+    func checked() throws -> String? {
+        guard let locomotive else { return nil }
+        guard let number = LocomotiveNumber.normalized(locomotive) else { throw TrackingError.invalid([Self.invalid]) }
+        return number
     }
 }
 
@@ -240,6 +291,11 @@ struct DeviceJSON: Encodable, Sendable {
     let createdAt: String
     /// Whether the device can log in to the broker (false: registered before broker logins; a new key gives one).
     let brokerLogin: Bool
+    let locomotive: String?
+    /// `operator`, or `locomotive` when tracking assigned it from the trip planned with its locomotive; nil unassigned.
+    let assignmentSource: String?
+    /// The operator who assigned it, or the locomotive of an automatic assignment.
+    let assignedBy: String?
 
     init(_ device: DeviceRecord) {
         id = device.id
@@ -249,9 +305,14 @@ struct DeviceJSON: Encodable, Sendable {
         assignedAt = device.assignedAt.map(TrackingTime.iso8601)
         createdAt = TrackingTime.iso8601(device.createdAt)
         brokerLogin = device.brokerHash != nil
+        locomotive = device.locomotive
+        assignmentSource = device.assignmentSource?.rawValue
+        assignedBy = device.assignedBy
     }
 
-    enum CodingKeys: String, CodingKey { case id, name, kind, tripId, assignedAt, createdAt, brokerLogin }
+    enum CodingKeys: String, CodingKey {
+        case id, name, kind, tripId, assignedAt, createdAt, brokerLogin, locomotive, assignmentSource, assignedBy
+    }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -262,6 +323,9 @@ struct DeviceJSON: Encodable, Sendable {
         try container.encode(assignedAt, forKey: .assignedAt)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(brokerLogin, forKey: .brokerLogin)
+        try container.encode(locomotive, forKey: .locomotive)
+        try container.encode(assignmentSource, forKey: .assignmentSource)
+        try container.encode(assignedBy, forKey: .assignedBy)
     }
 }
 

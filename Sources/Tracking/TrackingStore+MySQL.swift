@@ -12,39 +12,55 @@ public struct MySQLTrackingStore: TrackingStore {
 
     // MARK: devices and runs
 
-    static let deviceColumns = "id, name, kind, key_hash, broker_hash, trip_id, assigned_at, created_at, created_by"
+    /// A device with the times of the run it travels with (to tell when that run is over without another query).
+    static let deviceSelect = """
+        SELECT d.id, d.name, d.kind, d.locomotive, d.key_hash, d.broker_hash, d.trip_id, d.assigned_at,
+            d.assignment_source, d.assigned_by, d.created_at, d.created_by,
+            r.departure_at AS run_departure_at, r.arrival_at AS run_arrival_at
+        FROM devices d LEFT JOIN runs r ON r.trip_id = d.trip_id
+        """
 
     struct DeviceRow: Decodable {
         let id: Int
         let name: String
         let kind: String
+        let locomotive: String?
         let key_hash: Data
         let broker_hash: String?
         let trip_id: Int?
         let assigned_at: Date?
+        let assignment_source: String?
+        let assigned_by: String?
         let created_at: Date
         let created_by: String
+        let run_departure_at: Date?
+        let run_arrival_at: Date?
 
         var record: DeviceRecord {
-            DeviceRecord(id: id, name: name, kind: kind, keyHash: [UInt8](key_hash), brokerHash: broker_hash,
-                         tripID: trip_id, assignedAt: assigned_at, createdAt: created_at, createdBy: created_by)
+            let assigned = trip_id != nil
+            return DeviceRecord(
+                id: id, name: name, kind: kind, keyHash: [UInt8](key_hash), brokerHash: broker_hash, tripID: trip_id,
+                assignedAt: assigned_at, createdAt: created_at, createdBy: created_by, locomotive: locomotive,
+                assignmentSource: assigned ? AssignmentSource(rawValue: assignment_source ?? "") ?? .operator : nil,
+                assignedBy: assigned ? assigned_by : nil, runDepartureAt: assigned ? run_departure_at : nil,
+                runArrivalAt: assigned ? run_arrival_at : nil)
         }
     }
 
-    public func createDevice(name: String, kind: String, credentials: DeviceCredentials, createdBy: String,
-                             now: Date) async throws -> DeviceRecord
+    public func createDevice(name: String, kind: String, locomotive: String?, credentials: DeviceCredentials,
+                             createdBy: String, now: Date) async throws -> DeviceRecord
     {
         let result = try await db.exec(SQLQueryString("""
-            INSERT INTO devices (name, kind, key_hash, broker_hash, created_at, created_by)
-            VALUES (\(bind: name), \(bind: kind), \(bind: Data(credentials.keyHash)), \(bind: credentials.brokerHash),
-                \(bind: now), \(bind: createdBy))
+            INSERT INTO devices (name, kind, locomotive, key_hash, broker_hash, created_at, created_by)
+            VALUES (\(bind: name), \(bind: kind), \(bind: locomotive), \(bind: Data(credentials.keyHash)),
+                \(bind: credentials.brokerHash), \(bind: now), \(bind: createdBy))
             """))
         guard let device = try await device(id: Int(result.lastInsertID)) else { throw CancellationError() }
         return device
     }
 
     public func device(id: Int) async throws -> DeviceRecord? {
-        try await db.raw("SELECT \(unsafeRaw: Self.deviceColumns) FROM devices WHERE id = \(bind: id)")
+        try await db.raw("\(unsafeRaw: Self.deviceSelect) WHERE d.id = \(bind: id)")
             .first(decoding: DeviceRow.self)?.record
     }
 
@@ -57,36 +73,96 @@ public struct MySQLTrackingStore: TrackingStore {
     }
 
     public func devices() async throws -> [DeviceRecord] {
-        try await db.raw("SELECT \(unsafeRaw: Self.deviceColumns) FROM devices ORDER BY id")
+        try await db.raw("\(unsafeRaw: Self.deviceSelect) ORDER BY d.id")
             .all(decoding: DeviceRow.self).map(\.record)
     }
 
-    public func assign(device id: Int, to run: RunRecord?, now: Date) async throws -> DeviceRecord? {
+    public func assign(device id: Int, to run: RunRecord?, by subject: String, now: Date) async throws
+        -> DeviceRecord?
+    {
         let changed = try await db.withTransaction { tx -> Bool in
-            if let run {
-                _ = try await tx.exec(SQLQueryString("""
-                    INSERT INTO runs (trip_id, train_number, service_date, service, origin, destination,
-                        departure_at, arrival_at, status, updated_at)
-                    VALUES (\(bind: run.tripID), \(bind: run.trainNumber), \(bind: run.serviceDate),
-                        \(bind: run.service), \(bind: run.origin), \(bind: run.destination), \(bind: run.departureAt),
-                        \(bind: run.arrivalAt), \(bind: run.status), \(bind: now))
-                    ON DUPLICATE KEY UPDATE train_number = \(bind: run.trainNumber),
-                        service_date = \(bind: run.serviceDate), service = \(bind: run.service),
-                        origin = \(bind: run.origin), destination = \(bind: run.destination),
-                        departure_at = \(bind: run.departureAt), arrival_at = \(bind: run.arrivalAt),
-                        status = \(bind: run.status), updated_at = \(bind: now)
-                    """))
-            }
+            if let run { try await Self.record(run, now: now, on: tx) }
             let found = try await tx.raw("SELECT id FROM devices WHERE id = \(bind: id) FOR UPDATE")
                 .first(decoding: IDRow.self)
             guard found != nil else { return false }
-            _ = try await tx.exec(SQLQueryString("""
-                UPDATE devices SET trip_id = \(bind: run?.tripID), assigned_at = \(bind: run == nil ? nil : now)
-                WHERE id = \(bind: id)
-                """))
+            try await Self.setAssignment(device: id, run: run, source: .operator, by: subject, now: now, on: tx)
             return true
         }
         return changed ? try await device(id: id) : nil
+    }
+
+    struct AssignmentRow: Decodable {
+        let trip_id: Int?
+        let assignment_source: String?
+        let locomotive: String?
+    }
+
+    public func assignAutomatically(device id: Int, to run: RunRecord?, locomotive: String,
+                                    expected: (tripID: Int?, source: AssignmentSource?), now: Date) async throws
+        -> DeviceRecord?
+    {
+        let found = try await db.withTransaction { tx -> Bool in
+            guard let current = try await tx.raw("""
+                SELECT trip_id, assignment_source, locomotive FROM devices WHERE id = \(bind: id) FOR UPDATE
+                """).first(decoding: AssignmentRow.self) else { return false }
+            let source = current.trip_id == nil ? nil
+                : AssignmentSource(rawValue: current.assignment_source ?? "") ?? .operator
+            // Changed meanwhile (an operator, another process): what is there now stands.
+            guard current.trip_id == expected.tripID, source == expected.source, current.locomotive == locomotive
+            else { return true }
+            if let run { try await Self.record(run, now: now, on: tx) }
+            try await Self.setAssignment(device: id, run: run, source: .locomotive, by: locomotive, now: now, on: tx)
+            return true
+        }
+        return found ? try await device(id: id) : nil
+    }
+
+    public func setLocomotive(device id: Int, to locomotive: String?) async throws -> DeviceRecord? {
+        let found = try await db.withTransaction { tx -> Bool in
+            guard let current = try await tx.raw("""
+                SELECT trip_id, assignment_source, locomotive FROM devices WHERE id = \(bind: id) FOR UPDATE
+                """).first(decoding: AssignmentRow.self) else { return false }
+            _ = try await tx.exec(SQLQueryString("""
+                UPDATE devices SET locomotive = \(bind: locomotive) WHERE id = \(bind: id)
+                """))
+            // An automatic assignment came from the old locomotive's plan: it ends with it.
+            if current.trip_id != nil, current.assignment_source == AssignmentSource.locomotive.rawValue,
+               current.locomotive != locomotive {
+                _ = try await tx.exec(SQLQueryString("""
+                    UPDATE devices SET trip_id = NULL, assigned_at = NULL, assignment_source = NULL, assigned_by = NULL
+                    WHERE id = \(bind: id)
+                    """))
+            }
+            return true
+        }
+        return found ? try await device(id: id) : nil
+    }
+
+    static func setAssignment(device id: Int, run: RunRecord?, source: AssignmentSource, by: String, now: Date,
+                              on tx: any MySQLDatabase) async throws {
+        let assigned = run != nil
+        _ = try await tx.exec(SQLQueryString("""
+            UPDATE devices SET trip_id = \(bind: run?.tripID), assigned_at = \(bind: assigned ? now : nil),
+                assignment_source = \(bind: assigned ? source.rawValue : nil),
+                assigned_by = \(bind: assigned ? by : nil)
+            WHERE id = \(bind: id)
+            """))
+    }
+
+    /// The run as inventory describes it now.
+    static func record(_ run: RunRecord, now: Date, on tx: any MySQLDatabase) async throws {
+        _ = try await tx.exec(SQLQueryString("""
+            INSERT INTO runs (trip_id, train_number, service_date, service, origin, destination,
+                departure_at, arrival_at, status, updated_at)
+            VALUES (\(bind: run.tripID), \(bind: run.trainNumber), \(bind: run.serviceDate),
+                \(bind: run.service), \(bind: run.origin), \(bind: run.destination), \(bind: run.departureAt),
+                \(bind: run.arrivalAt), \(bind: run.status), \(bind: now))
+            ON DUPLICATE KEY UPDATE train_number = \(bind: run.trainNumber),
+                service_date = \(bind: run.serviceDate), service = \(bind: run.service),
+                origin = \(bind: run.origin), destination = \(bind: run.destination),
+                departure_at = \(bind: run.departureAt), arrival_at = \(bind: run.arrivalAt),
+                status = \(bind: run.status), updated_at = \(bind: now)
+            """))
     }
 
     struct IDRow: Decodable { let id: Int }

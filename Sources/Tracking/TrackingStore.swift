@@ -15,6 +15,15 @@ public struct DeviceRecord: Sendable, Equatable {
     public var assignedAt: Date?
     public var createdAt: Date
     public var createdBy: String
+    /// The locomotive the device is mounted on: it follows the trips planned with it (`AutomaticAssignment`).
+    public var locomotive: String? = nil
+    /// Who made the current assignment; nil while there is none.
+    public var assignmentSource: AssignmentSource? = nil
+    /// The operator's subject, or the locomotive of an automatic assignment.
+    public var assignedBy: String? = nil
+    /// When the run it travels with leaves its origin and reaches its destination (as last recorded).
+    public var runDepartureAt: Date? = nil
+    public var runArrivalAt: Date? = nil
 }
 
 /// A train run: a dated trip of inventory's, as it was when a device was assigned to it.
@@ -71,16 +80,25 @@ public struct PositionPartition: Sendable, Equatable {
 
 /// Tracking's storage. The MySQL implementation is the one that runs; tests use it against the real server.
 public protocol TrackingStore: Sendable {
-    func createDevice(name: String, kind: String, credentials: DeviceCredentials, createdBy: String, now: Date)
-        async throws -> DeviceRecord
+    func createDevice(name: String, kind: String, locomotive: String?, credentials: DeviceCredentials,
+                      createdBy: String, now: Date) async throws -> DeviceRecord
     func device(id: Int) async throws -> DeviceRecord?
     /// Gives the device a new key (its old one stops working); false: no such device.
     @discardableResult
     func rekey(device id: Int, credentials: DeviceCredentials) async throws -> Bool
     func devices() async throws -> [DeviceRecord]
-    /// Records the run (as inventory described it now) and assigns the device to it; nil `run` unassigns. Nil: no
-    /// such device.
-    func assign(device id: Int, to run: RunRecord?, now: Date) async throws -> DeviceRecord?
+    /// Records the run (as inventory described it now) and assigns the device to it on behalf of the operator `by`;
+    /// nil `run` unassigns. Nil: no such device.
+    func assign(device id: Int, to run: RunRecord?, by subject: String, now: Date) async throws -> DeviceRecord?
+    /// The same for tracking's automatic assignment from the device's `locomotive`, made only while the device still
+    /// has that locomotive and the assignment `expected` (the one the decision was made on; an operator's assignment
+    /// made meanwhile wins). Returns the device as it is now; nil: no such device.
+    func assignAutomatically(device id: Int, to run: RunRecord?, locomotive: String,
+                             expected: (tripID: Int?, source: AssignmentSource?), now: Date) async throws
+        -> DeviceRecord?
+    /// Mounts the device on `locomotive` (nil: none). An automatic assignment made from another locomotive ends.
+    /// Nil: no such device.
+    func setLocomotive(device id: Int, to locomotive: String?) async throws -> DeviceRecord?
 
     /// Stores a batch in one transaction: one multi-row insert that skips fixes stored already (same device and
     /// time, or same device and `seq` that day), then each run's latest position when it is newer than the one

@@ -133,10 +133,10 @@ public struct TrainSimulator: Sendable {
             try await store.rekey(device: known.id, credentials: credentials)
             device = known
         } else {
-            device = try await store.createDevice(name: name, kind: "locomotive", credentials: credentials,
-                                                  createdBy: "simulator", now: Date())
+            device = try await store.createDevice(name: name, kind: "locomotive", locomotive: nil,
+                                                  credentials: credentials, createdBy: "simulator", now: Date())
         }
-        _ = try await store.assign(device: device.id, to: run.trip.run, now: Date())
+        _ = try await store.assign(device: device.id, to: run.trip.run, by: "simulator", now: Date())
         if let brokerAuth { try await brokerAuth.write() }
         let client = try await connect(device: device.id, key: key)
         logger.info("simulated train", metadata: [

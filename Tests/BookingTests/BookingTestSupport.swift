@@ -20,41 +20,6 @@ final class TestClock: Sendable {
     func advance(seconds: TimeInterval) { offset.withLock { $0 += seconds } }
 }
 
-/// Keeps what booking's request handlers log (errors are also printed, as Hummingbird's own logger would).
-final class LogCapture: Sendable {
-    struct Entry: Sendable {
-        let level: Logger.Level
-        let message: String
-        let metadata: [String: String]
-    }
-
-    struct Handler: LogHandler {
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .info
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            var merged = metadata
-            if let extra = event.metadata { merged.merge(extra) { $1 } }
-            let entry = Entry(level: event.level, message: event.message.description,
-                              metadata: merged.mapValues { "\($0)" })
-            capture.entries.withLock { $0.append(entry) }
-            if event.level >= .error { print("\(event.level) \(entry.message) \(entry.metadata)") }
-        }
-    }
-
-    let entries = Mutex<[Entry]>([])
-
-    var logger: Logger { Logger(label: "booking-test") { _ in Handler(capture: self) } }
-
-    func entries(_ message: String) -> [Entry] { entries.withLock { $0.filter { $0.message == message } } }
-}
-
 /// Signs access tokens the way identity does (Ed25519, `typ: at+jwt`), for a verifier fed with its key set.
 struct Signer: Sendable {
     let key = Curve25519.Signing.PrivateKey()

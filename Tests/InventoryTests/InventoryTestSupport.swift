@@ -24,6 +24,8 @@ struct InventoryFixture {
     /// Today in Africa/Libreville when the trips were made: the first service date.
     let today: LocalDate
     let weeks: Int
+    /// What the routes logged (audit lines).
+    let logs: LogCapture
 
     static func make(weeks: Int = 1, jwks: String = "{\"keys\":[]}", locking: HoldLocking = .seatLegs) async throws
         -> InventoryFixture
@@ -40,8 +42,11 @@ struct InventoryFixture {
             _ = try await seed(context)
             let parts = InventoryModule.parts(database: db.pool, holdLocking: locking)
             let router = InventoryModule.buildRouter(parts: parts, context: context)
-            return InventoryFixture(db: db, parts: parts, context: context, app: Application(router: router),
-                                    data: try ReferenceData.load(directory: dataDirectory), today: today, weeks: weeks)
+            let logs = LogCapture()
+            return InventoryFixture(db: db, parts: parts, context: context,
+                                    app: Application(router: router, logger: logs.logger),
+                                    data: try ReferenceData.load(directory: dataDirectory), today: today, weeks: weeks,
+                                    logs: logs)
         } catch {
             await db.drop()
             throw error

@@ -224,4 +224,94 @@ struct TripOperationsTests {
             #expect(try await Self.consist(fixture, trip: trip) == Self.express)
         }
     }
+
+    @Test func operatorsPlanATripsLocomotiveWhichOtherServicesReadAndItIsAudited() async throws {
+        let tokens = TokenMaker()
+        let fixture = try await InventoryFixture.make(weeks: 2, jwks: tokens.jwks)
+        try await fixture.run { client in
+            let token = try tokens.token("usr_ops", .operator)
+            let trip = try await HoldTests.express(fixture)
+            let uri = "/api/v1/trips/\(trip)/locomotive"
+            #expect(try await get(client, "/internal/trips/\(trip)")["locomotive"] == nil)
+
+            // Written loosely, kept in capitals with single spaces: what tracking compares with its devices'.
+            let planned = try await Self.send(client, .put, uri, token: token, body: #"{"locomotive": " cc  2201 "}"#)
+            #expect(planned.status == .ok)
+            #expect(planned["tripId"] as? Int == trip && planned["locomotive"] as? String == "CC 2201")
+            #expect(planned["trainNumber"] as? Int == 211 && planned["status"] as? String == "scheduled")
+            #expect(try await get(client, "/internal/trips/\(trip)")["locomotive"] as? String == "CC 2201")
+            let stored = try #require(try await fixture.parts.store.trip(id: trip))
+            let departure = try #require(stored.stops.first?.departure)
+            let window = "from=\(Self.utc(departure))&to=\(Self.utc(departure + 60))"
+            let during = try await get(client, "/internal/trips?\(window)")
+            #expect(during.objects("trips").first { $0["id"] as? Int == trip }?["locomotive"] as? String == "CC 2201")
+            let map = try await get(client, "/api/v1/trips/\(trip)/seats")
+            #expect(map["locomotive"] as? String == "CC 2201")
+
+            // Audited: who, which trip, which locomotive, under the request's id.
+            let audit = fixture.logs.entries("trip locomotive planned")
+            #expect(audit.count == 1)
+            #expect(audit.first?.level == .notice && audit.first?.metadata["audit"] == "trip.locomotive")
+            #expect(audit.first?.metadata["subject"] == "usr_ops" && audit.first?.metadata["trip_id"] == "\(trip)")
+            #expect(audit.first?.metadata["locomotive"] == "CC 2201" && audit.first?.metadata["request_id"] != nil)
+
+            // Another, then none.
+            let replaced = try await Self.send(client, .put, uri, token: token, body: #"{"locomotive": "BB-1104"}"#)
+            #expect(replaced.status == .ok && replaced["locomotive"] as? String == "BB-1104")
+            let cleared = try await Self.send(client, .put, uri, token: token, body: #"{"locomotive": null}"#)
+            #expect(cleared.status == .ok && cleared["locomotive"] is NSNull)
+            #expect(try await get(client, "/internal/trips/\(trip)")["locomotive"] == nil)
+            #expect(try await get(client, "/api/v1/trips/\(trip)/seats")["locomotive"] == nil)
+            #expect(fixture.logs.entries("trip locomotive planned").last?.metadata["locomotive"] == "none")
+        }
+    }
+
+    @Test func aPlannedLocomotiveNeedsOperationsAGoodNumberAndATripStillToRun() async throws {
+        let tokens = TokenMaker()
+        let fixture = try await InventoryFixture.make(weeks: 2, jwks: tokens.jwks)
+        try await fixture.run { client in
+            let token = try tokens.token("usr_ops", .operator)
+            let trip = try await HoldTests.express(fixture)
+            let uri = "/api/v1/trips/\(trip)/locomotive"
+            let ok = #"{"locomotive": "CC 2201"}"#
+            #expect(try await Self.send(client, .put, uri, token: nil, body: ok).status == .unauthorized)
+            for role in [Role.customer, .agent, .conductor] {
+                let answer = try await Self.send(client, .put, uri, token: try tokens.token("u", role), body: ok)
+                #expect(answer.status == .forbidden, "\(role)")
+            }
+            let bad = [
+                #"{"locomotive": ""}"#, #"{"locomotive": "   "}"#, #"{"locomotive": "CC_2201"}"#,
+                #"{"locomotive": "-2201"}"#, #"{"locomotive": "CC 2201 ABCDEFGHI"}"#, #"{"locomotive": "CC 22é1"}"#,
+                #"{"locomotive": 2201}"#, #"{}"#, #"{"locomotive": "CC 2201", "coaches": []}"#,
+            ]
+            for body in bad {
+                let answer = try await Self.send(client, .put, uri, token: token, body: body)
+                #expect(answer.status == .unprocessableContent, "\(body)")
+                #expect(answer.contentType == "application/problem+json")
+            }
+            #expect(try await Self.send(client, .put, uri, token: token, body: #"{"locomotive": "X23456789012345Z"}"#)
+                        .status == .ok)
+            for unknown in ["999999", "0", "abc"] {
+                #expect(try await Self.send(client, .put, "/api/v1/trips/\(unknown)/locomotive", token: token, body: ok)
+                            .status == .notFound)
+            }
+            // A train that has arrived keeps its plan (the store's clock moved past its arrival).
+            let arrival = try #require(try await fixture.parts.store.trip(id: trip)?.stops.last?.arrival)
+            await #expect(throws: InventoryError.self) {
+                _ = try await fixture.parts.store.planLocomotive(trip: trip, locomotive: "CC 2202",
+                                                                 now: arrival.addingTimeInterval(60))
+            }
+            _ = try await fixture.parts.store.cancel(trip: trip, reason: "Grève", requestID: nil, now: Date())
+            let cancelled = try await Self.send(client, .put, uri, token: token, body: ok)
+            #expect(cancelled.status == .conflict && cancelled.contentType == "application/problem+json")
+            #expect((cancelled["type"] as? String)?.hasSuffix("trip-closed") == true)
+            #expect(try await fixture.parts.store.trip(id: trip)?.locomotive == "X23456789012345Z")
+            #expect(fixture.logs.entries("trip locomotive planned").count == 1)
+        }
+    }
+
+    static func utc(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: date)
+    }
 }

@@ -250,7 +250,8 @@ import Testing
             #expect(document["openapi"] as? String == "3.1.0")
             let paths = (document["paths"] as? [String: Any])?.keys.sorted()
             #expect(paths == ["/api/v1/stations", "/api/v1/trips", "/api/v1/trips/{tripId}/cancel",
-                              "/api/v1/trips/{tripId}/consist", "/api/v1/trips/{tripId}/seats"])
+                              "/api/v1/trips/{tripId}/consist", "/api/v1/trips/{tripId}/locomotive",
+                              "/api/v1/trips/{tripId}/seats"])
             let trips = (document["paths"] as? [String: Any])?["/api/v1/trips"] as? [String: Any]
             #expect(trips?.keys.sorted() == ["get", "post"])
         }

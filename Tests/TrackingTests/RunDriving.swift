@@ -25,11 +25,12 @@ extension TrackingFixture {
 
     /// Sends a fix a minute along `keyframes` (stopped where the PK does not change, else at `speedKmh`) in batches
     /// of `batch`, after moving the test clock to `clockAfter` seconds past the last fix (the trips run in the
-    /// coming days); returns the fixes and the request bodies sent (to send them again).
+    /// coming days); the fixes' seqs count from `firstSeq`. Returns the fixes and the request bodies sent (to send
+    /// them again).
     @discardableResult
     func drive(_ client: any TestClientProtocol, authorization: String, plan: RunPlan, keyframes: [(Date, Double)],
-               speedKmh: Double = 60, heading: Double? = nil, batch: Int = 100, clockAfter: TimeInterval = 30)
-        async throws -> (fixes: [RunProgressTests.Fix], bodies: [String])
+               speedKmh: Double = 60, heading: Double? = nil, batch: Int = 100, clockAfter: TimeInterval = 30,
+               firstSeq: Int = 1) async throws -> (fixes: [RunProgressTests.Fix], bodies: [String])
     {
         let fixes = RunProgressTests.drive(keyframes)
         clock.advance(seconds: fixes.last!.ts.timeIntervalSince(clock.now()) + clockAfter)
@@ -40,7 +41,7 @@ extension TrackingFixture {
                 offset, fix in
                 let point = plan.line.point(atPK: fix.pk)
                 var item: [String: Any] = ["ts": formatter.string(from: fix.ts), "lat": point.lat, "lon": point.lon,
-                                           "speed": fix.stopped ? 0 : speedKmh, "seq": start + offset + 1]
+                                           "speed": fix.stopped ? 0 : speedKmh, "seq": firstSeq + start + offset]
                 if let heading { item["heading"] = heading }
                 return item
             }

@@ -72,6 +72,8 @@ struct TrackingFixture: Sendable {
     let registry: PrometheusCollectorRegistry
     let signer: Signer
     let clock: TestClock
+    /// What tracking logged (audit lines, its own and its routes').
+    let logs: LogCapture
 
     /// Runs `test` with tracking's settings plus `settings` (dotted keys).
     static func run(settings extra: [String: String] = [:],
@@ -112,13 +114,17 @@ struct TrackingFixture: Sendable {
                 let registry = PrometheusCollectorRegistry()
                 let link = HTTPInventoryLink(baseURL: context.endpoints.url("inventory"), http: HTTPClient.shared,
                                              logger: context.logger)
+                let logs = LogCapture()
                 let parts = TrackingModule.parts(database: trackingDB.pool, inventory: link, options: options,
-                                                 metrics: PrometheusMetricsFactory(registry: registry))
+                                                 metrics: PrometheusMetricsFactory(registry: registry),
+                                                 logger: logs.logger)
                 try await TrackingModule.maintainer(parts: parts, logger: context.logger).maintain(now: clock.now())
                 let fixture = TrackingFixture(inventoryDB: inventoryDB, trackingDB: trackingDB, parts: parts,
-                                              registry: registry, signer: signer, clock: clock)
+                                              registry: registry, signer: signer, clock: clock, logs: logs)
                 let router = TrackingModule.buildRouter(parts: parts, context: context, now: clock.now)
-                try await Application(router: router).test(.router) { client in try await test(fixture, client) }
+                try await Application(router: router, logger: logs.logger).test(.router) { client in
+                    try await test(fixture, client)
+                }
             }
         } catch {
             await trackingDB.drop()
@@ -181,11 +187,35 @@ struct TrackingFixture: Sendable {
         String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
     }
 
-    /// Registers a device as an operator and, when given, assigns it to `trip`: its id and Authorization value.
-    func device(_ client: any TestClientProtocol, trip: Int? = nil) async throws -> (id: Int, authorization: String) {
+    struct PlannedTripRow: Decodable {
+        let id: Int
+        let departs_at: Date
+        let arrives_at: Date
+    }
+
+    /// Inventory's trips in order of departure, with when they leave their origin and reach their destination.
+    func tripsByDeparture() async throws -> [PlannedTripRow] {
+        try await inventoryDB.pool.raw("SELECT id, departs_at, arrives_at FROM trips ORDER BY departs_at, id")
+            .all(decoding: PlannedTripRow.self)
+    }
+
+    /// Plans `locomotive` for the trip in inventory (as `PUT /api/v1/trips/{id}/locomotive` does; tracking only asks
+    /// over HTTP).
+    func planLocomotive(_ locomotive: String?, trip: Int) async throws {
+        try await inventoryDB.pool.raw("UPDATE trips SET locomotive = \(bind: locomotive) WHERE id = \(bind: trip)")
+            .run()
+    }
+
+    /// Registers a device as an operator, mounted on `locomotive` when given, and, when given, assigns it to `trip`:
+    /// its id and Authorization value.
+    func device(_ client: any TestClientProtocol, trip: Int? = nil, locomotive: String? = nil) async throws
+        -> (id: Int, authorization: String)
+    {
         let ops = try token("usr_ops", .operator)
+        var body: [String: Any] = ["name": "CC 401 GPS", "kind": "locomotive"]
+        if let locomotive { body["locomotive"] = locomotive }
         let created = try await send(client, .post, "/api/v1/devices", authorization: "Bearer \(ops)",
-                                     body: #"{"name": "CC 401 GPS", "kind": "locomotive"}"#)
+                                     body: try json(body))
         try #require(created.status == .created)
         let id = try #require(created["id"] as? Int)
         if let trip {

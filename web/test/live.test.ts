@@ -8,9 +8,13 @@ import { createPoller, pollDelay, type PollEnv } from '../src/lib/poller';
 import { delayOf, minutesBetween, parseRun, parseTrains, type LiveTrain, type RunStop } from '../src/lib/trains';
 import { bookingTrainStatus, followsTrain } from '../src/features/bookings/liveStatus';
 import {
+  assignedAutomatically,
   deviceError,
   mergeTripChoices,
+  parseDevice,
   parseDevices,
+  parseLocomotive,
+  parseTripLocomotive,
   parseRegisteredDevice,
   parseTripChoices,
   parseTripId,
@@ -547,6 +551,47 @@ describe('the device screens', () => {
     assert.equal(deviceError(problem(503)), 'unavailable');
     assert.equal(deviceError({ kind: 'timeout' }), 'timeout');
     assert.equal(deviceError({ kind: 'network' }), 'network');
+    assert.equal(deviceError(problem(409, 'https://setrag.ga/problems/trip-closed')), 'trip-closed');
+  });
+
+  it('reads a locomotive number as the servers keep it, empty meaning none', () => {
+    assert.deepEqual(parseLocomotive('  cc   2201 '), { ok: true, locomotive: 'CC 2201' });
+    assert.deepEqual(parseLocomotive('BB-1104'), { ok: true, locomotive: 'BB-1104' });
+    assert.deepEqual(parseLocomotive(''), { ok: true, locomotive: null });
+    assert.deepEqual(parseLocomotive('   '), { ok: true, locomotive: null });
+    assert.deepEqual(parseLocomotive('X'.repeat(16)), { ok: true, locomotive: 'X'.repeat(16) });
+    for (const bad of ['X'.repeat(17), 'CC_2201', '-2201', 'CC 22é1', 'CC\t2201']) {
+      assert.deepEqual(parseLocomotive(bad), { ok: false }, bad);
+    }
+  });
+
+  it('tells an automatic assignment from an operator’s, and reads a device’s locomotive', () => {
+    const base = { id: 4, name: 'CC 2201 GPS', kind: 'locomotive', assignedAt: '2026-11-22T10:00:00+01:00', createdAt: 'x' };
+    const automatic = parseDevice({ ...base, tripId: 12, locomotive: 'CC 2201', assignmentSource: 'locomotive', assignedBy: 'CC 2201' });
+    assert.ok(automatic);
+    assert.equal(automatic.locomotive, 'CC 2201');
+    assert.equal(assignedAutomatically(automatic), true);
+    const manual = parseDevice({ ...base, tripId: 12, locomotive: 'CC 2201', assignmentSource: 'operator', assignedBy: 'usr_ops' });
+    assert.ok(manual);
+    assert.equal(assignedAutomatically(manual), false);
+    // An older server (no locomotive fields) or an unknown source: no locomotive, not automatic.
+    const older = parseDevice({ ...base, tripId: 12, assignmentSource: 'magic' });
+    assert.ok(older);
+    assert.deepEqual([older.locomotive, older.assignmentSource, assignedAutomatically(older)], [null, null, false]);
+    const unassigned = parseDevice({ ...base, tripId: null, assignmentSource: 'locomotive' });
+    assert.ok(unassigned);
+    assert.equal(assignedAutomatically(unassigned), false);
+  });
+
+  it('reads the locomotive planned for a trip', () => {
+    assert.deepEqual(parseTripLocomotive({ tripId: 7, trainNumber: 211, serviceDate: '2026-11-24', locomotive: 'CC 2201' }), {
+      tripId: 7,
+      trainNumber: 211,
+      serviceDate: '2026-11-24',
+      locomotive: 'CC 2201',
+    });
+    assert.equal(parseTripLocomotive({ tripId: 7, locomotive: null })?.locomotive, null);
+    assert.equal(parseTripLocomotive({ locomotive: 'CC 2201' }), null);
   });
 
   it('opens to operators and administrators only', () => {

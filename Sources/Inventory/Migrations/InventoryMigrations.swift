@@ -235,5 +235,10 @@ enum InventoryMigrations {
         Migration("inventory_0007_seat_legs_taken", [
             "CREATE INDEX seat_legs_taken ON seat_legs (trip_id, hold_id, leg_id, hold_expires_at)",
         ]),
+        // The locomotive operations plan for the trip (its running number, `CC 2201`, as `LocomotiveNumber` keeps
+        // it); NULL: none planned. Tracking assigns the trackers mounted on it to the trip while it runs.
+        Migration("inventory_0008_trip_locomotive", [
+            "ALTER TABLE trips ADD COLUMN locomotive VARCHAR(16) NULL",
+        ]),
     ]
 }

@@ -111,5 +111,19 @@ enum TrackingMigrations {
                 ADD COLUMN broker_hash VARCHAR(160) CHARACTER SET ascii COLLATE ascii_bin NULL AFTER key_hash
             """,
         ]),
+        Migration("tracking_0005_device_locomotive", [
+            // locomotive: the engine the device is mounted on (`CC 2201`, as `LocomotiveNumber` keeps it); it is then
+            // assigned automatically to the trip inventory plans with that locomotive while the trip runs.
+            // assignment_source: who made the current assignment, 'operator' or 'locomotive' (automatic);
+            // assigned_by: the operator's subject, or the locomotive of an automatic assignment.
+            """
+            ALTER TABLE devices
+                ADD COLUMN locomotive VARCHAR(16) NULL AFTER kind,
+                ADD COLUMN assignment_source VARCHAR(16) NULL AFTER assigned_at,
+                ADD COLUMN assigned_by VARCHAR(64) NULL AFTER assignment_source
+            """,
+            // Assignments made before were operators'.
+            "UPDATE devices SET assignment_source = 'operator' WHERE trip_id IS NOT NULL",
+        ]),
     ]
 }

@@ -2,7 +2,7 @@
 // defensively and the server's refusals in words. Pure: no DOM, no i18n.
 import { problemCode } from '../../lib/api';
 import type { RequestError } from '../../lib/useRequest';
-import { DEVICE_KINDS, type Device, type DeviceKind, type RegisteredDevice } from './api/types';
+import { DEVICE_KINDS, type Device, type DeviceKind, type RegisteredDevice, type TripLocomotive } from './api/types';
 
 type Fields = Record<string, unknown>;
 
@@ -25,7 +25,39 @@ export function parseDevice(value: unknown): Device | null {
     tripId: wholeId(v.tripId),
     assignedAt: text(v.assignedAt),
     createdAt: text(v.createdAt) ?? '',
+    locomotive: text(v.locomotive),
+    assignmentSource: v.assignmentSource === 'operator' || v.assignmentSource === 'locomotive' ? v.assignmentSource : null,
+    assignedBy: text(v.assignedBy),
   };
+}
+
+/** Whether tracking assigned the device itself, from the trip planned with its locomotive. */
+export function assignedAutomatically(device: Device): boolean {
+  return device.tripId !== null && device.assignmentSource === 'locomotive';
+}
+
+/** inventory's answer to a planned locomotive; null for another shape. */
+export function parseTripLocomotive(value: unknown): TripLocomotive | null {
+  const v = fields(value);
+  const tripId = v && wholeId(v.tripId);
+  if (!v || !tripId) return null;
+  return {
+    tripId,
+    trainNumber: wholeId(v.trainNumber) ?? 0,
+    serviceDate: text(v.serviceDate) ?? '',
+    locomotive: text(v.locomotive),
+  };
+}
+
+/**
+ * A locomotive number as typed, checked as the servers do: 1 to 16 letters, digits, spaces and dashes, beginning
+ * with a letter or a digit; kept in capitals with single spaces (`cc  2201` is `CC 2201`). Empty: no locomotive.
+ */
+export function parseLocomotive(typed: string): { ok: true; locomotive: string | null } | { ok: false } {
+  const number = typed.trim().split(/ +/).join(' ').toUpperCase();
+  if (number === '') return { ok: true, locomotive: null };
+  if (!/^[A-Z0-9][A-Z0-9 -]{0,15}$/.test(number)) return { ok: false };
+  return { ok: true, locomotive: number };
 }
 
 /** `{"devices": [...]}`, by id; null for another shape. */
@@ -86,6 +118,8 @@ export type DeviceError =
   | 'unknown-trip'
   /** The device is gone (or never was). */
   | 'unknown-device'
+  /** The trip is cancelled or over: its planned locomotive cannot change. */
+  | 'trip-closed'
   /** The server refused a field (the form checks the same rules first, so rarely seen). */
   | 'invalid'
   /** Inventory could not be asked: try again in a moment. */
@@ -103,6 +137,7 @@ export function deviceError(error: RequestError): DeviceError {
   const code = problemCode(error.problem);
   if (code === 'csrf') return 'session-expired';
   if (error.problem.errors?.some((e) => e.field === 'tripId' && e.code === 'unknown-trip')) return 'unknown-trip';
+  if (code === 'trip-closed') return 'trip-closed';
   if (error.status === 401) return 'signed-out';
   if (error.status === 403) return 'not-allowed';
   if (error.status === 404) return 'unknown-device';

@@ -13,7 +13,15 @@ export interface Device {
   tripId: number | null;
   assignedAt: string | null;
   createdAt: string;
+  /** The locomotive the device is mounted on (`CC 2201`): it then follows the trips planned with it. */
+  locomotive: string | null;
+  /** Who assigned it: an operator, or tracking itself from the trip planned with its locomotive (automatic). */
+  assignmentSource: AssignmentSource | null;
+  /** The operator who assigned it, or the locomotive of an automatic assignment. */
+  assignedBy: string | null;
 }
+
+export type AssignmentSource = 'operator' | 'locomotive';
 
 export interface DeviceList {
   devices: Device[];
@@ -22,6 +30,15 @@ export interface DeviceList {
 export interface NewDevice {
   name: string;
   kind: DeviceKind;
+  locomotive?: string | null;
+}
+
+/** `PUT /api/v1/trips/{id}/locomotive` (inventory): the trip with the locomotive planned for it. */
+export interface TripLocomotive {
+  tripId: number;
+  trainNumber: number;
+  serviceDate: string;
+  locomotive: string | null;
 }
 
 /** `POST /api/v1/devices` answers the device with its key, shown this once (only its hash is kept). */

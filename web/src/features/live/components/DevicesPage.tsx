@@ -12,11 +12,15 @@ import { TextField } from '../../../ui/TextField';
 import { assignDevice } from '../api/assignDevice';
 import { createDevice } from '../api/createDevice';
 import { listDevices } from '../api/listDevices';
+import { planTripLocomotive } from '../api/planTripLocomotive';
 import { searchTrips } from '../api/searchTrips';
+import { setDeviceLocomotive } from '../api/setDeviceLocomotive';
 import { DEVICE_KINDS, type Device, type DeviceKind, type RegisteredDevice } from '../api/types';
 import {
+  assignedAutomatically,
   deviceError,
   mergeTripChoices,
+  parseLocomotive,
   pickedTrip,
   validateDeviceForm,
   type DeviceError,
@@ -56,6 +60,7 @@ const ERRORS: Record<DeviceError, TKey> = {
   'session-expired': 'ui.errors.sessionExpired',
   'unknown-trip': 'live.devices.errors.unknownTrip',
   'unknown-device': 'live.devices.errors.unknownDevice',
+  'trip-closed': 'live.devices.errors.tripClosed',
   invalid: 'live.devices.errors.invalid',
   unavailable: 'live.devices.errors.unavailable',
   'too-many-requests': 'ui.errors.tooManyRequests',
@@ -132,6 +137,8 @@ function DevicesScreen() {
         ) : null}
       </section>
 
+      <PlanLocomotiveForm trips={tripChoices} name={name} />
+
       <RegisterForm
         onRegistered={(device) => {
           setRegistered(device);
@@ -179,6 +186,11 @@ function DeviceCard({
         {device.name}
       </h3>
       <p className="muted">{t('live.devices.idKind', { id: device.id, kind })}</p>
+      <p>
+        {device.locomotive
+          ? t('live.devices.locomotive.mounted', { locomotive: device.locomotive })
+          : t('live.devices.locomotive.none')}
+      </p>
       {device.tripId !== null ? (
         <p>
           {t('live.devices.assignedTo')}{' '}
@@ -186,11 +198,16 @@ function DeviceCard({
             {assignedTrip ? tripText(t, lang, assignedTrip, name) : t('live.devices.tripNumber', { id: device.tripId })}
           </Link>
           {device.assignedAt ? ` ${t('live.devices.since', { date: formatDateTime(device.assignedAt, lang) })}` : ''}
+          {' · '}
+          {assignedAutomatically(device)
+            ? t('live.devices.locomotive.automatic', { locomotive: device.assignedBy ?? device.locomotive ?? '' })
+            : t('live.devices.locomotive.manual')}
         </p>
       ) : (
         <p>{t('live.devices.unassigned')}</p>
       )}
       <AssignForm device={device} trips={trips} name={name} onChanged={onChanged} />
+      <LocomotiveForm device={device} onChanged={onChanged} />
     </li>
   );
 }
@@ -327,6 +344,199 @@ function AssignForm({
       {problem ? <Notice tone="error">{problem}</Notice> : null}
       {done ? <Notice tone="success">{done}</Notice> : null}
     </form>
+  );
+}
+
+/** The locomotive a device is mounted on: typed, or cleared (the field left empty). */
+function LocomotiveForm({ device, onChanged }: { device: Device; onChanged: (device: Device) => void }) {
+  const t = useT();
+  const [typed, setTyped] = useState(device.locomotive ?? '');
+  const [fieldError, setFieldError] = useState<string | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const [sending, setSending] = useState(false);
+  const inputRef = useRef<HTMLInputElement>(null);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setProblem(null);
+    setDone(null);
+    const checked = parseLocomotive(typed);
+    if (!checked.ok) {
+      setFieldError(t('live.devices.locomotive.invalid'));
+      inputRef.current?.focus();
+      return;
+    }
+    setFieldError(null);
+    setSending(true);
+    const result = await sendWithTimeLimit((signal) => setDeviceLocomotive(device.id, checked.locomotive, signal));
+    setSending(false);
+    if (result.ok) {
+      onChanged(result.data);
+      setTyped(result.data.locomotive ?? '');
+      setDone(
+        result.data.locomotive
+          ? t('live.devices.locomotive.setDone', { locomotive: result.data.locomotive })
+          : t('live.devices.locomotive.clearedDone'),
+      );
+      return;
+    }
+    const code = deviceError(result.error);
+    if (code === 'invalid') {
+      setFieldError(t('live.devices.locomotive.invalid'));
+      inputRef.current?.focus();
+    } else {
+      setProblem(t(ERRORS[code]));
+    }
+  }
+
+  return (
+    <form className="device__assign" onSubmit={(e) => void submit(e)} noValidate>
+      <TextField
+        ref={inputRef}
+        id={`device-${device.id}-locomotive`}
+        label={t('live.devices.locomotive.label')}
+        hint={t('live.devices.locomotive.hint')}
+        autoComplete="off"
+        maxLength={16}
+        value={typed}
+        error={fieldError ?? undefined}
+        onChange={(event) => {
+          setTyped(event.target.value);
+          setFieldError(null);
+        }}
+      />
+      <div className="actions">
+        <button type="submit" className="button button--secondary" disabled={sending} aria-busy={sending || undefined}>
+          {sending ? t('live.devices.locomotive.saving') : t('live.devices.locomotive.save')}
+        </button>
+      </div>
+      {problem ? <Notice tone="error">{problem}</Notice> : null}
+      {done ? <Notice tone="success">{done}</Notice> : null}
+    </form>
+  );
+}
+
+/** Operations: the locomotive planned for one of today's or tomorrow's trains (its trackers then follow it). */
+function PlanLocomotiveForm({ trips, name }: { trips: TripChoice[] | null; name: (code: string) => string }) {
+  const t = useT();
+  const lang = useLang();
+  const [choice, setChoice] = useState('');
+  const [typedTrip, setTypedTrip] = useState('');
+  const [typed, setTyped] = useState('');
+  const [errors, setErrors] = useState<{ trip?: string; locomotive?: string }>({});
+  const [problem, setProblem] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const [sending, setSending] = useState(false);
+  const tripRef = useRef<HTMLSelectElement>(null);
+  const typedTripRef = useRef<HTMLInputElement>(null);
+  const locomotiveRef = useRef<HTMLInputElement>(null);
+  const typing = trips === null || trips.length === 0 || choice === 'other';
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setProblem(null);
+    setDone(null);
+    const picked = pickedTrip(typing ? { kind: 'typed', text: typedTrip } : { kind: 'listed', tripId: choice });
+    const checked = parseLocomotive(typed);
+    const next: { trip?: string; locomotive?: string } = {};
+    if (!picked.ok) next.trip = t(picked.reason === 'required' ? 'live.devices.tripRequired' : 'live.devices.tripInvalid');
+    if (!checked.ok) next.locomotive = t('live.devices.locomotive.invalid');
+    setErrors(next);
+    if (!picked.ok || !checked.ok) {
+      (!picked.ok ? (typing ? typedTripRef : tripRef) : locomotiveRef).current?.focus();
+      return;
+    }
+    setSending(true);
+    const result = await sendWithTimeLimit((signal) => planTripLocomotive(picked.tripId, checked.locomotive, signal));
+    setSending(false);
+    if (result.ok) {
+      setDone(
+        result.data.locomotive
+          ? t('live.devices.plan.done', { id: result.data.tripId, locomotive: result.data.locomotive })
+          : t('live.devices.plan.cleared', { id: result.data.tripId }),
+      );
+      return;
+    }
+    const code = deviceError(result.error);
+    if (code === 'unknown-device') setErrors({ trip: t('live.devices.errors.unknownTrip') });
+    else if (code === 'invalid') setErrors({ locomotive: t('live.devices.locomotive.invalid') });
+    else setProblem(t(ERRORS[code]));
+  }
+
+  return (
+    <section aria-labelledby="device-plan-title" className="devices__new">
+      <h2 id="device-plan-title">{t('live.devices.plan.title')}</h2>
+      <p>{t('live.devices.plan.intro')}</p>
+      <form className="form" onSubmit={(e) => void submit(e)} noValidate>
+        {trips && trips.length > 0 ? (
+          <div className={errors.trip && !typing ? 'field field--invalid' : 'field'}>
+            <label htmlFor="device-plan-train">{t('live.devices.train')}</label>
+            <select
+              ref={tripRef}
+              id="device-plan-train"
+              className="field__input"
+              value={choice}
+              aria-invalid={errors.trip && !typing ? true : undefined}
+              aria-describedby={errors.trip && !typing ? 'device-plan-train-error' : undefined}
+              onChange={(event) => {
+                setChoice(event.target.value);
+                setErrors((all) => ({ ...all, trip: undefined }));
+              }}
+            >
+              <option value="">{t('live.devices.chooseTrain')}</option>
+              {trips.map((trip) => (
+                <option key={trip.id} value={String(trip.id)}>
+                  {`${formatDayDate(trip.serviceDate, lang)} · ${tripText(t, lang, trip, name)}`}
+                </option>
+              ))}
+              <option value="other">{t('live.devices.otherTrip')}</option>
+            </select>
+            {errors.trip && !typing ? (
+              <p id="device-plan-train-error" className="field__error">
+                {errors.trip}
+              </p>
+            ) : null}
+          </div>
+        ) : null}
+        {typing ? (
+          <TextField
+            ref={typedTripRef}
+            id="device-plan-trip"
+            label={t('live.devices.tripId')}
+            hint={t('live.devices.tripIdHint')}
+            inputMode="numeric"
+            autoComplete="off"
+            maxLength={12}
+            value={typedTrip}
+            error={errors.trip}
+            onChange={(event) => {
+              setTypedTrip(event.target.value);
+              setErrors((all) => ({ ...all, trip: undefined }));
+            }}
+          />
+        ) : null}
+        <TextField
+          ref={locomotiveRef}
+          id="device-plan-locomotive"
+          label={t('live.devices.plan.locomotive')}
+          hint={t('live.devices.plan.locomotiveHint')}
+          autoComplete="off"
+          maxLength={16}
+          value={typed}
+          error={errors.locomotive}
+          onChange={(event) => {
+            setTyped(event.target.value);
+            setErrors((all) => ({ ...all, locomotive: undefined }));
+          }}
+        />
+        <button type="submit" className="button" disabled={sending} aria-busy={sending || undefined}>
+          {sending ? t('live.devices.plan.sending') : t('live.devices.plan.submit')}
+        </button>
+        {problem ? <Notice tone="error">{problem}</Notice> : null}
+        {done ? <Notice tone="success">{done}</Notice> : null}
+      </form>
+    </section>
   );
 }
 
