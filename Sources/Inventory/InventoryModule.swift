@@ -11,7 +11,8 @@ import SetragMySQL
 ///
 /// Settings (read by `seed`): `inventory.data_dir` (the reference data: `domain/stations.csv`, `domain/line.csv`,
 /// `domain/timetable.csv` and `rolling-stock.json`; default `data`, relative to the working directory),
-/// `inventory.weeks_ahead` (weeks of dated trips `seed` makes from today in Africa/Libreville, default 8);
+/// `inventory.weeks_ahead` (weeks of dated trips `seed` makes from today in Africa/Libreville, default 8, kept that
+/// far ahead while serving), `inventory.trips_refresh_hours` (how often missing days' trips are made, default 6);
 /// (read by `serve`) `inventory.hold_minutes` (how long a seat hold lasts, default 15),
 /// `inventory.hold_sweep_seconds` (how often expired holds are released, default 30), `inventory.hold_locking`
 /// (`seat-legs`, the default: one conditional write per hold; `train-row`: the baseline `bench/tickets` compares
@@ -33,12 +34,14 @@ public enum InventoryModule {
         public var holdMinutes: Int
         public var holdSweepSeconds: Int
         public var holdLocking: HoldLocking
+        public var tripsRefreshHours: Int
 
         public init(_ settings: Settings) {
             dataDirectory = URL(fileURLWithPath: settings.string("inventory.data_dir", default: "data"))
             weeksAhead = settings.int("inventory.weeks_ahead", default: 8, range: 1...104)
             holdMinutes = settings.int("inventory.hold_minutes", default: 15, range: 1...60)
             holdSweepSeconds = settings.int("inventory.hold_sweep_seconds", default: 30, range: 1...3600)
+            tripsRefreshHours = settings.int("inventory.trips_refresh_hours", default: 6, range: 1...168)
             let locking = settings.string("inventory.hold_locking", default: HoldLocking.seatLegs.rawValue)
             holdLocking = HoldLocking(rawValue: locking) ?? .seatLegs
             if HoldLocking(rawValue: locking) == nil {
@@ -82,6 +85,8 @@ public enum InventoryModule {
         return [
             OutboxRelay(service: "inventory", database: parts.database, broker: broker, logger: context.logger),
             HoldSweeper(store: parts.store, interval: .seconds(options.holdSweepSeconds), logger: context.logger),
+            TripHorizon(store: parts.store, weeks: options.weeksAhead,
+                        interval: .seconds(options.tripsRefreshHours * 3600), logger: context.logger),
             ServiceHTTP.application(name: "inventory", router: router, address: context.endpoints.listen["inventory"]!,
                                     kernel: context.kernel, logger: context.logger),
         ]
@@ -110,6 +115,15 @@ public enum InventoryModule {
         async throws -> SeedReport
     {
         let changed = try await store.save(data)
+        let (created, existing) = try await makeTrips(store: store, today: today, weeks: weeks, now: now)
+        return SeedReport(referenceRowsChanged: changed, tripsCreated: created, tripsExisting: existing)
+    }
+
+    /// Makes every trip of the stored weekly timetable leaving from `today` to `weeks` weeks later that does not
+    /// exist yet (seed, and `TripHorizon` as the days go by): how many were made, and how many were there already.
+    public static func makeTrips(store: any InventoryStore, today: LocalDate, weeks: Int, now: Date) async throws
+        -> (created: Int, existing: Int)
+    {
         let dates = (0..<(weeks * 7)).map { today.adding(days: $0) }
         let existing = try await store.existingTrips(today...dates.last!)
         let stations = StationDirectory(try await store.stations())
@@ -118,7 +132,7 @@ public enum InventoryModule {
         for plan in plans where existing[plan.serviceDate]?.contains(plan.trainNumber) != true {
             if try await store.create(plan, now: now) { created += 1 }
         }
-        return SeedReport(referenceRowsChanged: changed, tripsCreated: created, tripsExisting: plans.count - created)
+        return (created, plans.count - created)
     }
 }
 
@@ -130,6 +144,34 @@ public enum HoldLocking: String, Sendable {
     case seatLegs = "seat-legs"
     /// Lock the train's row, read, then write: the baseline of `bench/tickets`.
     case trainRow = "train-row"
+}
+
+/// Keeps the dated trips `inventory.weeks_ahead` weeks ahead while the platform runs (seed made them up to then):
+/// at start and every `interval` (`inventory.trips_refresh_hours`, default 6), the missing days' trips are made.
+/// A trip an operator cancelled stays cancelled; an existing one is never touched.
+struct TripHorizon: Service {
+    let store: any InventoryStore
+    let weeks: Int
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let now = Date()
+                    let made = try await InventoryModule.makeTrips(store: store, today: RailwayTime.date(of: now),
+                                                                   weeks: weeks, now: now)
+                    if made.created > 0 {
+                        logger.info("trips made ahead", metadata: ["count": "\(made.created)", "weeks": "\(weeks)"])
+                    }
+                } catch {
+                    logger.warning("making trips ahead failed", metadata: ["error": "\(error)"])
+                }
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
 }
 
 /// Releases the seats of holds past their expiry, every `interval`. Seats of an expired hold are free for others

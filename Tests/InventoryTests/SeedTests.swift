@@ -118,6 +118,34 @@ import Testing
         let seat_legs: Int
     }
 
+    @Test func theHorizonMovesWithTheDaysWithoutTouchingExistingTrips() async throws {
+        let fixture = try await InventoryFixture.make(weeks: 1)
+        try await fixture.run { _ in
+            struct Row: Decodable { let n: Int }
+            func trips(_ sql: String) async throws -> Int {
+                try await fixture.db.pool.raw(SQLQueryString(sql)).first(decoding: Row.self)?.n ?? -1
+            }
+            let perWeek = fixture.data.timetable.count
+            #expect(try await trips("SELECT COUNT(*) AS n FROM trips") == perWeek)
+            // An operator cancelled one of this week's trips.
+            _ = try await fixture.db.pool.exec(SQLRaw("UPDATE trips SET status = 'cancelled' ORDER BY id LIMIT 1"))
+
+            // A week later, the same horizon reaches one week further: only the new week's trips are made.
+            let later = try await InventoryModule.makeTrips(store: fixture.parts.store,
+                                                            today: fixture.today.adding(days: 7), weeks: 1, now: Date())
+            #expect(later.created == perWeek && later.existing == 0)
+            // From today over two weeks: everything is there already; again, nothing changes.
+            let again = try await InventoryModule.makeTrips(store: fixture.parts.store, today: fixture.today, weeks: 2,
+                                                            now: Date())
+            #expect(again.created == 0 && again.existing == perWeek * 2)
+            #expect(try await trips("SELECT COUNT(*) AS n FROM trips") == perWeek * 2)
+            #expect(try await trips("SELECT COUNT(*) AS n FROM trips WHERE status = 'cancelled'") == 1)
+            let last = fixture.today.adding(days: 13)
+            #expect(try await trips("SELECT COUNT(*) AS n FROM trips WHERE service_date = '\(last)'")
+                        == fixture.data.timetable.filter { $0.weekday == last.isoWeekday }.count)
+        }
+    }
+
     @Test func everyTimetableTrainRunsOnItsWeekdayOverTheHorizon() async throws {
         let fixture = try await InventoryFixture.make(weeks: 2)
         try await fixture.run { _ in

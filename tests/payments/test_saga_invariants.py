@@ -800,3 +800,48 @@ def test_the_checker_sees_each_kind_of_violation(databases):
                          (unsold_seat, {"[3]"}), (seat_sold_twice, {"[3]"}), (money_missing, {"[4]"})]:
         seen = {problem[:3] for problem in broken(change)}
         assert seen == tags, (change.__name__, seen)
+
+
+def count_rows(databases: Databases, sql: str, *args) -> int:
+    with databases.connect() as connection, connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        return list(cursor.fetchone().values())[0]
+
+
+def test_paying_a_booking_whose_hold_ran_out_is_refused_and_nothing_is_written(platform, customer, databases):
+    booking = book(platform, customer)
+    make_hold_run_out(databases, booking)
+    eventually(lambda: booking_of(platform, customer, booking["pnr"])["status"] == "expired", 90,
+               "the booking expired once its hold ran out")
+    answer = post(platform, "/api/v1/payments", customer,
+                  {"pnr": booking["pnr"], "method": "airtel_money", "msisdn": "074810012"})
+    assert answer.status_code == 409, answer.text[:300]
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert answer.json()["type"].endswith("/booking-not-payable"), answer.json()
+    assert count_rows(databases, f"SELECT COUNT(*) FROM `{databases.payments}`.payments WHERE pnr = %s",
+                      booking["pnr"]) == 0
+    assert_invariants(databases)
+
+
+def test_a_train_that_has_left_takes_no_booking_and_nothing_is_written(platform, customer, databases):
+    # An extra train that left Owendo twenty minutes ago (an operator may record one after the fact).
+    operator = sign_in(platform, "operateur@demo.setrag.ga").token["access_token"]
+    departs = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=1))) - datetime.timedelta(minutes=20)
+    for number in range(9100, 9200):
+        extra = post(platform, "/api/v1/trips", operator, {"pattern": 211, "date": departs.date().isoformat(),
+                                                           "trainNumber": number,
+                                                           "departure": departs.strftime("%H:%M")})
+        if extra.status_code != 409:
+            break
+    assert extra.status_code == 201, extra.text[:300]
+    trip = extra.json()["tripId"]
+    bookings_before = count_rows(databases, f"SELECT COUNT(*) FROM `{databases.booking}`.bookings")
+    answer = post(platform, "/api/v1/bookings", customer, {
+        "tripId": trip, "from": "OWE", "to": "NDJ", "class": "second",
+        "passengers": [{"type": "adult", "name": "Voyageur En Retard", "idNumber": "GS300000"}],
+        "contactPhone": "074123456"})
+    assert answer.status_code == 409, answer.text[:300]
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert answer.json()["type"].endswith("/trip-not-on-sale"), answer.json()
+    assert count_rows(databases, f"SELECT COUNT(*) FROM `{databases.booking}`.bookings") == bookings_before
+    assert count_rows(databases, f"SELECT COUNT(*) FROM `{databases.inventory}`.holds WHERE trip_id = %s", trip) == 0
