@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from test_booking import demo_password
+from test_booking import FREE_SEAT_FR, PNR_URL, demo_password
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "oauth"))
 from oauth_support import http, load_platform  # noqa: E402
@@ -194,3 +194,31 @@ def forged_seat(qr: str) -> str:
 
 def no_horizontal_scroll(page, width: int = PHONE["width"]) -> None:
     assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+
+
+def buy_one_seat_with_airtel(page, date: str, number: int, name: str, id_number: str, phone: str) -> dict:
+    """On the traveller's page: Owendo -> Franceville on train `number` of `date`, second class, the first free seat,
+    the traveller's details, paid with Airtel Money through the simulator, until the QR e-ticket shows.
+    `{"pnr", "coach", "seat", "ticket"}` (the ticket as the API gives it)."""
+    page.goto(f"/trips?from=OWE&to=FCV&date={date}&passengers=1")
+    card = page.get_by_role("article", name=re.compile(rf"^Train {number}\b"))
+    card.get_by_role("link", name=f"Choisir Deuxième classe, train {number}").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choisissez vos places")
+    seat = page.get_by_role("button", name=FREE_SEAT_FR).first
+    coach_no, seat_no = re.match(r"Voiture (\d+), place (\d+)", seat.get_attribute("aria-label")).groups()
+    seat.click()
+    page.get_by_role("button", name="Continuer", exact=True).click()
+    group = page.get_by_role("group", name=re.compile(r"^Voyageur 1 · "))
+    group.get_by_label("Nom et prénom", exact=True).fill(name)
+    group.get_by_label("Numéro de la pièce d’identité", exact=True).fill(id_number)
+    page.get_by_label("Téléphone mobile", exact=True).fill(phone)
+    page.get_by_role("button", name="Réserver", exact=True).click()
+    expect(page).to_have_url(PNR_URL)
+    pnr = PNR_URL.search(page.url).group(1)
+    expect(page.get_by_role("radio", name=re.compile(r"^Airtel Money"))).to_be_checked()
+    page.get_by_role("button", name=re.compile(r"^Payer \d")).click()
+    expect(page.get_by_role("heading", name="Réservation confirmée")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("img", name=f"Code QR du billet de {name}")).to_be_visible()
+    answer = page.request.get(f"/api/v1/bookings/{pnr}/tickets")
+    assert answer.ok, answer.status
+    return {"pnr": pnr, "coach": coach_no, "seat": seat_no, "ticket": answer.json()["tickets"][0]}

@@ -3,37 +3,25 @@ Tuesday (train 211) paid with the simulated Airtel Money, see the QR e-ticket, h
 page, and cancel it. Next Tuesday's ticket is genuine but good only from 18:00 the day before: the conductor's page
 says so (or "valid" when the test runs that late); after the cancellation the same check refuses it.
 """
-import re
-
 from playwright.sync_api import expect
 
-from staff_support import CONDUCTOR, CUSTOMER, PHONE, french_short_day_time, now_local, ticket_valid_from
-from test_booking import FREE_SEAT_FR, PNR_URL, next_tuesday
+from staff_support import (
+    CONDUCTOR,
+    CUSTOMER,
+    PHONE,
+    buy_one_seat_with_airtel,
+    french_short_day_time,
+    now_local,
+    ticket_valid_from,
+)
+from test_booking import next_tuesday
 from test_staff import LATER_DAY, check_code, verdict
 
 
 def test_buy_owendo_franceville_next_tuesday_check_it_then_cancel(new_context, states, screenshot):
     tuesday = next_tuesday().isoformat()
     customer = new_context(viewport=PHONE, is_mobile=True, has_touch=True, storage_state=states(CUSTOMER)).new_page()
-    customer.goto(f"/trips?from=OWE&to=FCV&date={tuesday}&passengers=1")
-    card = customer.get_by_role("article", name=re.compile(r"^Train 211\b"))
-    expect(card).to_contain_text("Owendo")
-    card.get_by_role("link", name="Choisir Deuxième classe, train 211").click()
-    expect(customer.get_by_role("heading", level=1)).to_have_text("Choisissez vos places")
-    customer.get_by_role("button", name=FREE_SEAT_FR).first.click()
-    customer.get_by_role("button", name="Continuer", exact=True).click()
-    group = customer.get_by_role("group", name=re.compile(r"^Voyageur 1 · "))
-    group.get_by_label("Nom et prénom", exact=True).fill("Estelle Mba")
-    group.get_by_label("Numéro de la pièce d’identité", exact=True).fill("GA778899")
-    customer.get_by_label("Téléphone mobile", exact=True).fill("074 11 22 33")
-    customer.get_by_role("button", name="Réserver", exact=True).click()
-    expect(customer).to_have_url(PNR_URL)
-    pnr = PNR_URL.search(customer.url).group(1)
-    expect(customer.get_by_role("radio", name=re.compile(r"^Airtel Money"))).to_be_checked()
-    customer.get_by_role("button", name=re.compile(r"^Payer \d")).click()
-    expect(customer.get_by_role("heading", name="Réservation confirmée")).to_be_visible(timeout=30_000)
-    expect(customer.get_by_role("img", name="Code QR du billet de Estelle Mba")).to_be_visible()
-    ticket = customer.request.get(f"/api/v1/bookings/{pnr}/tickets").json()["tickets"][0]
+    ticket = buy_one_seat_with_airtel(customer, tuesday, 211, "Estelle Mba", "GA778899", "074 11 22 33")["ticket"]
     screenshot(customer, "-1-ticket")
 
     conductor = new_context(viewport=PHONE, is_mobile=True, has_touch=True, storage_state=states(CONDUCTOR)).new_page()

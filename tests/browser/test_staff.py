@@ -18,6 +18,7 @@ from staff_support import (
     CONDUCTOR,
     CUSTOMER,
     OPERATOR,
+    buy_one_seat_with_airtel,
     PHONE,
     forged_seat,
     french_short_day_time,
@@ -29,9 +30,6 @@ from staff_support import (
     train_of_a_later_day,
     train_valid_now,
 )
-from test_booking import PNR_URL
-
-FREE_SEAT = re.compile(r"^Voiture \d+, place \d+, (fenêtre|couloir|milieu), libre$")
 
 
 def check_code(page, code: str) -> None:
@@ -62,28 +60,8 @@ def test_a_traveller_books_and_pays_then_the_conductor_checks_the_ticket(new_con
     customer = new_context(viewport=PHONE, is_mobile=True, has_touch=True, storage_state=states(CUSTOMER)).new_page()
     train = train_valid_now(customer.request)
     number = train["trip"]["trainNumber"]
-    customer.goto(f"/trips?from=OWE&to=FCV&date={train['date']}&passengers=1")
-    card = customer.get_by_role("article", name=re.compile(rf"^Train {number}\b"))
-    card.get_by_role("link", name=f"Choisir Deuxième classe, train {number}").click()
-    expect(customer.get_by_role("heading", level=1)).to_have_text("Choisissez vos places")
-    seat = customer.get_by_role("button", name=FREE_SEAT).first
-    coach_no, seat_no = re.match(r"Voiture (\d+), place (\d+)", seat.get_attribute("aria-label")).groups()
-    seat.click()
-    customer.get_by_role("button", name="Continuer", exact=True).click()
-    group = customer.get_by_role("group", name=re.compile(r"^Voyageur 1 · "))
-    group.get_by_label("Nom et prénom", exact=True).fill("Paul Moussavou")
-    group.get_by_label("Numéro de la pièce d’identité", exact=True).fill("GA445566")
-    customer.get_by_label("Téléphone mobile", exact=True).fill("074 55 66 77")
-    customer.get_by_role("button", name="Réserver", exact=True).click()
-    expect(customer).to_have_url(PNR_URL)
-    pnr = PNR_URL.search(customer.url).group(1)
-    expect(customer.get_by_role("radio", name=re.compile(r"^Airtel Money"))).to_be_checked()
-    customer.get_by_role("button", name=re.compile(r"^Payer \d")).click()
-    expect(customer.get_by_role("heading", name="Réservation confirmée")).to_be_visible(timeout=20_000)
-    expect(customer.get_by_role("img", name="Code QR du billet de Paul Moussavou")).to_be_visible()
-    answer = customer.request.get(f"/api/v1/bookings/{pnr}/tickets")
-    assert answer.ok, answer.status
-    ticket = answer.json()["tickets"][0]
+    bought = buy_one_seat_with_airtel(customer, train["date"], number, "Paul Moussavou", "GA445566", "074 55 66 77")
+    pnr, coach_no, seat_no, ticket = bought["pnr"], bought["coach"], bought["seat"], bought["ticket"]
     screenshot(customer, "-1-customer-ticket")
 
     # The conductor, on a phone in the train: the staff area, then the ticket check.
