@@ -34,13 +34,17 @@ public struct PartitionMaintainer: Service {
     let store: any TrackingStore
     let daysAhead: Int
     let retentionDays: Int
+    /// Days the runs' downsampled history is kept.
+    let historyDays: Int
     let interval: Duration
     let logger: Logger
 
-    public init(store: any TrackingStore, daysAhead: Int, retentionDays: Int, interval: Duration, logger: Logger) {
+    public init(store: any TrackingStore, daysAhead: Int, retentionDays: Int, historyDays: Int = 730,
+                interval: Duration, logger: Logger) {
         self.store = store
         self.daysAhead = daysAhead
         self.retentionDays = retentionDays
+        self.historyDays = historyDays
         self.interval = interval
         self.logger = logger
     }
@@ -52,6 +56,8 @@ public struct PartitionMaintainer: Service {
                                       daysAhead: daysAhead, retentionDays: retentionDays)
         try await store.addPartitions(days: plan.add)
         try await store.dropPartitions(plan.drop)
+        let forgotten = try await store.dropHistory(before: now.addingTimeInterval(-Double(historyDays) * 86_400))
+        if forgotten > 0 { logger.info("run history forgotten", metadata: ["points": "\(forgotten)"]) }
         if !plan.add.isEmpty || !plan.drop.isEmpty {
             logger.info("position partitions changed", metadata: [
                 "added": "\(plan.add.map(PositionDay.partitionName).joined(separator: ","))",

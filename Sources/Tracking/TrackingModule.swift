@@ -17,6 +17,7 @@ import SetragMySQL
 /// default 7), `tracking.partition_check_minutes` (how often partitions are checked, default 60),
 /// `tracking.active_minutes` (a run is live while its latest fix is at most this old, default 30),
 /// `tracking.mqtt_flush_ms` (how long fixes received over MQTT wait to be stored together, default 500),
+/// `tracking.history_days` (days each run's track, downsampled to a point a minute, is kept; default 730),
 /// `tracking.locomotive_plan_seconds` (how long the trips planned with locomotives, read from inventory for automatic
 /// assignment, are kept before they are read again, default 60), `inventory.url` (where the line, stations and trips
 /// are read).
@@ -52,6 +53,7 @@ public enum TrackingModule {
         public var partitionCheckMinutes: Int
         public var activeMinutes: Int
         public var mqttFlushMilliseconds: Int
+        public var historyDays: Int
         /// How long the trips planned with locomotives are kept (automatic assignment).
         public var locomotivePlanSeconds: Int
         /// Where the broker's login files are written, and how; nil: not written (the broker takes anyone).
@@ -63,6 +65,7 @@ public enum TrackingModule {
             partitionCheckMinutes = settings.int("tracking.partition_check_minutes", default: 60, range: 1...1440)
             activeMinutes = settings.int("tracking.active_minutes", default: 30, range: 1...1440)
             mqttFlushMilliseconds = settings.int("tracking.mqtt_flush_ms", default: 500, range: 10...60_000)
+            historyDays = settings.int("tracking.history_days", default: 730, range: 1...3650)
             locomotivePlanSeconds = settings.int("tracking.locomotive_plan_seconds", default: 60, range: 1...3600)
             brokerAuth = BrokerAuthWriter.Options(settings)
         }
@@ -147,7 +150,7 @@ public enum TrackingModule {
 
     public static func maintainer(parts: Parts, logger: Logger) -> PartitionMaintainer {
         PartitionMaintainer(store: parts.store, daysAhead: parts.options.partitionDaysAhead,
-                            retentionDays: parts.options.retentionDays,
+                            retentionDays: parts.options.retentionDays, historyDays: parts.options.historyDays,
                             interval: .seconds(parts.options.partitionCheckMinutes * 60), logger: logger)
     }
 

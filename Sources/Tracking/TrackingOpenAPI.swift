@@ -295,6 +295,19 @@ enum TrackingOpenAPI {
             }
           }
         },
+        "/api/v1/trains/{runId}/history": {
+          "get": {
+            "summary": "One run's whole track downsampled to a point a minute (its first fix), oldest first, at most 2,000 points; kept tracking.history_days (default 730) (public)",
+            "parameters": [{"name": "runId", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}],
+            "responses": {
+              "200": {"description": "The history", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["runId", "trainNumber", "serviceDate", "points"],
+                "properties": {"runId": {"type": "integer"}, "trainNumber": {"type": "integer"}, "serviceDate": {"type": "string"},
+                  "points": {"type": "array", "items": {"type": "object", "required": ["ts", "lat", "lon"]}}}}}}},
+              "404": {"description": "No such run", "content": {"application/problem+json": {}}}
+            }
+          }
+        },
         "/api/v1/trains/{runId}": {
           "get": {
             "summary": "One run: its latest position and its track of the last `minutes` (default 60, at most 1440; the newest 1,000 fixes), oldest first (public)",

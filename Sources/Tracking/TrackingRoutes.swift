@@ -33,6 +33,15 @@ struct TrackingRoutes: Sendable {
                                         progress: estimate, names: await view.progress.stationNames(now: now)),
                                 headers: [.cacheControl: "no-store"])
         }
+        // The run's whole track downsampled to a point a minute, kept long after the positions themselves.
+        router.get("/api/v1/trains/:runId/history") { _, context in
+            guard let id = context.parameters.get("runId", as: Int.self), (1...Int(UInt32.max)).contains(id),
+                  let run = try await store.run(tripID: id) else { throw TrackingError.runNotFound }
+            let points = try await store.history(tripID: id, limit: 2000)
+            return JSONResponse(RunHistoryJSON(runId: run.tripID, trainNumber: run.trainNumber,
+                                               serviceDate: run.serviceDate, points: points.map(RunJSON.PointJSON.init)),
+                                headers: [.cacheControl: "no-store"])
+        }
         router.get("/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(string: TrackingOpenAPI.document)))
@@ -503,8 +512,21 @@ struct RunJSON: Encodable, Sendable {
         destination = run.destination
         status = run.status
         self.latest = latest.map { TrainJSON(run: run, position: $0, progress: progress) }
-        self.track = track.map {
-            PointJSON(ts: TrackingTime.iso8601($0.ts), lat: $0.lat, lon: $0.lon, speed: $0.speedKmh, pk: $0.pk)
-        }
+        self.track = track.map(PointJSON.init)
     }
+}
+
+extension RunJSON.PointJSON {
+    init(_ point: TrackPoint) {
+        self.init(ts: TrackingTime.iso8601(point.ts), lat: point.lat, lon: point.lon, speed: point.speedKmh,
+                  pk: point.pk)
+    }
+}
+
+/// `GET /api/v1/trains/{runId}/history`: the run's track, a point a minute, oldest first (at most 2,000).
+struct RunHistoryJSON: Encodable, Sendable {
+    let runId: Int
+    let trainNumber: Int
+    let serviceDate: String
+    let points: [RunJSON.PointJSON]
 }

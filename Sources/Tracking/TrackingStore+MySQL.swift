@@ -241,6 +241,7 @@ public struct MySQLTrackingStore: TrackingStore {
                 }
                 try await Self.keepLatest(newest.values.sorted { ($0.deviceID, $0.tripID) < ($1.deviceID, $1.tripID) },
                                           in: tx)
+                try await Self.keepHistory(stored, in: tx)
                 return StoredBatch(inserted: Int(inserted), stored: stored)
             }
         }
@@ -369,6 +370,52 @@ public struct MySQLTrackingStore: TrackingStore {
         let lon: Double
         let speed_kmh: Double?
         let pk_km: Double?
+    }
+
+    /// The runs' downsampled history: the first fix of each run's minute in this batch, unless the minute has one.
+    static func keepHistory(_ stored: [StoredPosition], in tx: any MySQLDatabase) async throws {
+        var firsts: [String: StoredPosition] = [:]
+        for position in stored where position.tripID != 0 {
+            let key = "\(position.tripID)/\(historyMinute(position.fix.ts))"
+            if firsts[key].map({ $0.fix.ts > position.fix.ts }) ?? true { firsts[key] = position }
+        }
+        guard !firsts.isEmpty else { return }
+        let rows: [SQLQueryString] = firsts.values.sorted { ($0.tripID, $0.fix.ts) < ($1.tripID, $1.fix.ts) }.map { p in
+            """
+            (\(bind: p.tripID), \(bind: historyMinute(p.fix.ts)), \(bind: p.fix.lat), \(bind: p.fix.lon),
+            \(bind: p.fix.speedKmh), \(bind: p.line?.pk))
+            """
+        }
+        _ = try await tx.exec("""
+            INSERT INTO run_history (trip_id, minute, lat, lon, speed_kmh, pk_km) VALUES \(rows.joined(separator: ", "))
+            ON DUPLICATE KEY UPDATE trip_id = trip_id
+            """ as SQLQueryString)
+    }
+
+    static func historyMinute(_ ts: Date) -> Int { Int((ts.timeIntervalSince1970 / 60).rounded(.down)) }
+
+    struct HistoryRow: Decodable {
+        let minute: Int
+        let lat: Double
+        let lon: Double
+        let speed_kmh: Double?
+        let pk_km: Double?
+    }
+
+    public func history(tripID: Int, limit: Int) async throws -> [TrackPoint] {
+        try await db.raw("""
+            SELECT minute, lat, lon, speed_kmh, pk_km FROM run_history WHERE trip_id = \(bind: tripID)
+            ORDER BY minute LIMIT \(literal: max(1, limit))
+            """).all(decoding: HistoryRow.self).map {
+            TrackPoint(ts: Date(timeIntervalSince1970: Double($0.minute) * 60), lat: $0.lat, lon: $0.lon,
+                       speedKmh: $0.speed_kmh, pk: $0.pk_km)
+        }
+    }
+
+    public func dropHistory(before: Date) async throws -> Int {
+        Int(try await db.exec("""
+            DELETE FROM run_history WHERE minute < \(bind: Self.historyMinute(before)) LIMIT 100000
+            """ as SQLQueryString).affectedRows)
     }
 
     public func track(tripID: Int, since: Date, limit: Int) async throws -> [TrackPoint] {

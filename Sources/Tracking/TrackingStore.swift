@@ -112,6 +112,10 @@ public protocol TrackingStore: Sendable {
     func latest(tripID: Int) async throws -> StoredPosition?
     /// The run's fixes at or after `since`, oldest first, at most `limit` (the newest ones).
     func track(tripID: Int, since: Date, limit: Int) async throws -> [TrackPoint]
+    /// A run's downsampled history (one point a minute), oldest first, at most `limit` points.
+    func history(tripID: Int, limit: Int) async throws -> [TrackPoint]
+    /// Forgets history points older than `before`; how many went.
+    func dropHistory(before: Date) async throws -> Int
 
     /// The run's progress, nil before its first fix.
     func progress(tripID: Int) async throws -> RunProgress?

@@ -125,5 +125,22 @@ enum TrackingMigrations {
             // Assignments made before were operators'.
             "UPDATE devices SET assignment_source = 'operator' WHERE trip_id IS NOT NULL",
         ]),
+        Migration("tracking_0006_run_history", [
+            // Each train run's track downsampled to one point a minute (the first fix stored in it), written with the
+            // positions and kept `tracking.history_days` (default 730) after the positions' own retention.
+            // minute: minutes since 1970-01-01 UTC.
+            """
+            CREATE TABLE run_history (
+                trip_id INT UNSIGNED NOT NULL,
+                minute INT UNSIGNED NOT NULL,
+                lat DECIMAL(9,6) NOT NULL,
+                lon DECIMAL(9,6) NOT NULL,
+                speed_kmh DECIMAL(6,1) NULL,
+                pk_km DECIMAL(7,3) NULL,
+                PRIMARY KEY (trip_id, minute),
+                KEY run_history_minute (minute)
+            ) \(table)
+            """,
+        ]),
     ]
 }
