@@ -47,6 +47,24 @@ const INFANT = {
 
 const subtle = globalThis.crypto.subtle;
 const keys = keysFromServer(API_KEYS, Date.parse('2026-11-22T12:00:00+01:00'));
+/** ADULT's ticket as the verification endpoint describes it (train 211 of 24 November, coach 3 seat 1). */
+const ADULT_AS_SERVER_SEES_IT = {
+  id: ADULT.id,
+  pnr: '66SXRX',
+  passengerName: ADULT.passengerName,
+  passengerType: 'adult',
+  lapInfant: false,
+  seat: { coach: 3, seat: 1 },
+  class: 'first',
+  from: { code: 'OWE', name: 'Owendo' },
+  to: { code: 'NDJ', name: 'Ndjolé' },
+  tripId: 3,
+  trainNumber: 211,
+  serviceDate: '2026-11-24',
+  departure: '2026-11-24T12:30:00+01:00',
+  validUntil: ADULT.validUntil,
+} as const;
+
 const ON_THE_TRAIN = Date.parse('2026-11-24T13:00:00+01:00');
 
 function read(qr: string): TicketPayload {
@@ -244,22 +262,7 @@ describe('the server’s answer', () => {
         reason: null,
         alreadyScanned: true,
         firstScannedAt: '2026-11-24T12:40:00+01:00',
-        ticket: {
-          id: ADULT.id,
-          pnr: '66SXRX',
-          passengerName: ADULT.passengerName,
-          passengerType: 'adult',
-          lapInfant: false,
-          seat: { coach: 3, seat: 1 },
-          class: 'first',
-          from: { code: 'OWE', name: 'Owendo' },
-          to: { code: 'NDJ', name: 'Ndjolé' },
-          tripId: 3,
-          trainNumber: 211,
-          serviceDate: '2026-11-24',
-          departure: '2026-11-24T12:30:00+01:00',
-          validUntil: ADULT.validUntil,
-        },
+        ticket: ADULT_AS_SERVER_SEES_IT,
       },
       p,
       ADULT.qr,
@@ -279,22 +282,7 @@ describe('the server’s answer', () => {
         reason: 'not-yet-valid',
         alreadyScanned: false,
         firstScannedAt: null,
-        ticket: {
-          id: ADULT.id,
-          pnr: '66SXRX',
-          passengerName: ADULT.passengerName,
-          passengerType: 'adult',
-          lapInfant: false,
-          seat: { coach: 3, seat: 1 },
-          class: 'first',
-          from: { code: 'OWE', name: 'Owendo' },
-          to: { code: 'NDJ', name: 'Ndjolé' },
-          tripId: 3,
-          trainNumber: 211,
-          serviceDate: '2026-11-24',
-          departure: '2026-11-24T12:30:00+01:00',
-          validUntil: ADULT.validUntil,
-        },
+        ticket: ADULT_AS_SERVER_SEES_IT,
       },
       p,
       ADULT.qr,
