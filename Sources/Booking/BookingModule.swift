@@ -20,7 +20,8 @@ import SetragMySQL
 /// conductors' devices have it; default 48).
 ///
 /// Events: booking consumes inventory's `TripCancelled` (MQTT shared subscription, and catch-up from inventory's
-/// `/internal/events` feed at `inventory.url`), through its inbox. It produces `BookingRefundDue` (v1, see
+/// `/internal/events` feed at `inventory.url`) and payments' `RefundPaid` (the same way, from `payments.url`:
+/// `RefundsPaid`), through its inbox. It produces `BookingRefundDue` (v1, see
 /// `Exchanges.swift`) in its outbox, in the transaction of the change that owes the money; a relay publishes it to
 /// `setrag/events/booking/BookingRefundDue` and `/internal/events?after=` serves it to payments catching up.
 public enum BookingModule {
@@ -63,6 +64,7 @@ public enum BookingModule {
         public let tickets: TicketService
         public let idempotency: IdempotencyKeys
         public let tripCancellations: TripCancellations
+        public let refundsPaid: RefundsPaid
         public let database: any MySQLDatabase
     }
 
@@ -81,6 +83,7 @@ public enum BookingModule {
                      idempotency: IdempotencyKeys(database: database, logger: logger, now: now),
                      tripCancellations: TripCancellations(database: database, inventory: inventory, logger: logger,
                                                           now: now),
+                     refundsPaid: RefundsPaid(database: database, logger: logger, now: now),
                      database: database)
     }
 
@@ -113,8 +116,10 @@ public enum BookingModule {
         }
         guard let broker = context.broker else { throw BookingStartError.noBroker }
         let feed = HTTPEventFeed(baseURL: context.endpoints.url("inventory"), client: context.httpClient)
+        let paymentsFeed = HTTPEventFeed(baseURL: context.endpoints.url("payments"), client: context.httpClient)
         return [
             parts.tripCancellations.consumer(broker: broker, feed: feed),
+            parts.refundsPaid.consumer(broker: broker, feed: paymentsFeed),
             OutboxRelay(service: "booking", database: parts.database, broker: broker, logger: context.logger),
             BookingExpirySweeper(bookings: parts.bookings, idempotency: parts.idempotency,
                                  interval: .seconds(options.expirySweepSeconds), logger: context.logger,

@@ -146,7 +146,7 @@ enum BookingOpenAPI {
               "amountDue": {"type": "integer"}, "refund": {"type": "integer"}
             }
           },
-          "BookingStatus": {"type": "string", "enum": ["awaiting_payment", "confirmed", "cancelled", "refund_pending", "refund_due", "expired", "exchanged"], "description": "awaiting_payment until paid or the hold expires (expired); confirmed when paid; cancelled (unpaid); refund_pending (cancelled after payment, refundAmount owed); refund_due (paid but the seats were gone, or cancelled: all of it owed); exchanged (replaced by the booking exchangedTo; its tickets are refused with reason exchanged, refundAmount is what the exchange paid back)"},
+          "BookingStatus": {"type": "string", "enum": ["held", "awaiting_payment", "confirmed", "cancelled", "refund_pending", "refund_due", "refunded", "expired", "exchanged"], "description": "held (seats held until holdExpiresAt, no payment started) and awaiting_payment (a payment under way; back to held if it fails) until paid or the hold expires (expired); confirmed when paid; cancelled (unpaid); refund_pending (cancelled after payment, refundAmount owed); refund_due (paid but the seats were gone, or cancelled: all of it owed); refunded (refundAmount paid back in full, refundedAmount); exchanged (replaced by the booking exchangedTo; its tickets are refused with reason exchanged, refundAmount is what the exchange paid back)"},
           "Trip": {
             "type": "object", "required": ["id", "trainNumber", "service", "serviceDate"],
             "properties": {"id": {"type": "integer"}, "trainNumber": {"type": "integer"}, "service": {"type": "string"}, "serviceDate": {"type": "string", "format": "date"}}
@@ -175,9 +175,10 @@ enum BookingOpenAPI {
               "contactPhone": {"type": "string", "description": "E.164"},
               "total": {"type": "integer", "description": "XAF"},
               "currency": {"const": "XAF"},
-              "holdExpiresAt": {"$ref": "#/components/schemas/LocalDateTime", "description": "Pay before this (awaiting_payment), or when the seats were let go (expired)"},
-              "refundAmount": {"type": "integer", "description": "XAF owed back (refund_pending, refund_due); 0 when cancelled unpaid. Payments pays it back to the payer's wallet (mobile money) or records it for the counter (cash, card)"},
-              "amountDue": {"type": "integer", "description": "awaiting_payment, expired: what a payment must bring (the total, or an exchange's difference)"},
+              "holdExpiresAt": {"$ref": "#/components/schemas/LocalDateTime", "description": "Pay before this (held, awaiting_payment), or when the seats were let go (expired)"},
+              "refundAmount": {"type": "integer", "description": "XAF owed back (refund_pending, refund_due); 0 when cancelled unpaid. Payments pays it back to the payer's wallet (mobile money) or records it to be paid in cash at a counter (cash, card)"},
+              "refundedAmount": {"type": "integer", "description": "Of refundAmount, what has been paid back so far (present with refundAmount)"},
+              "amountDue": {"type": "integer", "description": "held, awaiting_payment, expired: what a payment must bring (the total, or an exchange's difference)"},
               "exchange": {"$ref": "#/components/schemas/ExchangeTerms"},
               "exchangedTo": {"type": "string", "description": "exchanged: the PNR of the booking that replaced this one"},
               "createdAt": {"$ref": "#/components/schemas/LocalDateTime"},

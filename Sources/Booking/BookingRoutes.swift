@@ -79,6 +79,31 @@ struct BookingRoutes: Sendable {
             let booking = try await bookings.paid(try context.parameters.require("pnr"), now: now())
             return JSONResponse(BookingJSON(booking), headers: [.cacheControl: "no-store"])
         }
+        router.post("/internal/bookings/:pnr/paying") { request, context in
+            let body = try await request.decodeJSON(as: PaymentStep.self, context: context)
+            let booking = try await bookings.paymentStarted(try context.parameters.require("pnr"),
+                                                            payment: try body.checked(), now: now())
+            return JSONResponse(BookingJSON(booking), headers: [.cacheControl: "no-store"])
+        }
+        router.post("/internal/bookings/:pnr/unpaid") { request, context in
+            let body = try await request.decodeJSON(as: PaymentStep.self, context: context)
+            let booking = try await bookings.paymentEnded(try context.parameters.require("pnr"),
+                                                          payment: try body.checked(), now: now())
+            return JSONResponse(BookingJSON(booking), headers: [.cacheControl: "no-store"])
+        }
+    }
+
+    /// Payments' word on one of its payments of a booking.
+    struct PaymentStep: JSONRequestBody {
+        static let fields: Set<String> = ["payment"]
+        let payment: String
+
+        func checked() throws -> String {
+            guard (1...40).contains(payment.utf8.count) else {
+                throw BookingError.invalid([.init(field: "payment", code: "invalid", message: "1 to 40 characters")])
+            }
+            return payment
+        }
     }
 
     /// `?tripId=&class=` of the exchange quote.
@@ -169,9 +194,11 @@ struct BookingJSON: Encodable, Sendable {
     let contactPhone: String
     let total: Int
     let currency: String
-    /// Until when the seats are held for payment (awaiting_payment; expired: when they were let go).
+    /// Until when the seats are held for payment (held, awaiting_payment; expired: when they were let go).
     let holdExpiresAt: String?
     let refundAmount: Int?
+    /// Of `refundAmount`, what has been paid back so far (all of it once `refunded`).
+    let refundedAmount: Int?
     /// What a payment must bring: the total, or what is left of an exchange's difference (awaiting payment only).
     let amountDue: Int?
     /// How this booking was priced when it was made by an exchange.
@@ -205,7 +232,7 @@ struct BookingJSON: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case pnr, status, trip, from, to, travelClass = "class", distanceKm, passengers, contactPhone, total, currency
-        case holdExpiresAt, refundAmount, amountDue, exchange, exchangedTo, createdAt, paidAt, cancelledAt
+        case holdExpiresAt, refundAmount, refundedAmount, amountDue, exchange, exchangedTo, createdAt, paidAt, cancelledAt
         case operatorCancellation, notices
     }
 
@@ -224,10 +251,11 @@ struct BookingJSON: Encodable, Sendable {
         contactPhone = booking.contactPhone
         total = booking.total
         currency = booking.currency
-        holdExpiresAt = [.awaitingPayment, .expired].contains(booking.status)
+        holdExpiresAt = booking.status.isUnpaid || booking.status == .expired
             ? LocalTime.iso8601(booking.holdExpiresAt) : nil
         refundAmount = booking.refundAmount
-        amountDue = [.awaitingPayment, .expired].contains(booking.status) ? booking.amountDue : nil
+        refundedAmount = booking.refundAmount != nil ? booking.refundedAmount : nil
+        amountDue = booking.status.isUnpaid || booking.status == .expired ? booking.amountDue : nil
         exchange = booking.exchange.map(ExchangeJSON.init)
         exchangedTo = booking.exchangedTo
         createdAt = LocalTime.iso8601(booking.createdAt)
@@ -273,7 +301,7 @@ struct BookingSummaryJSON: Encodable, Sendable {
         passengerCount = summary.passengerCount
         total = summary.total
         currency = summary.currency
-        holdExpiresAt = summary.status == .awaitingPayment ? LocalTime.iso8601(summary.holdExpiresAt) : nil
+        holdExpiresAt = summary.status.isUnpaid ? LocalTime.iso8601(summary.holdExpiresAt) : nil
         createdAt = LocalTime.iso8601(summary.createdAt)
         operatorCancellation = summary.operatorCancellation.map {
             BookingJSON.OperatorCancellationJSON(

@@ -74,7 +74,7 @@ public struct BookingService: Sendable {
                 throw BookingError.inventoryUnavailable("the hold does not match the request")
             }
             var booking = BookingRecord(
-                pnr: pnr, status: .awaitingPayment, ownerID: draft.ownerID ?? caller.subject,
+                pnr: pnr, status: .held, ownerID: draft.ownerID ?? caller.subject,
                 soldBy: caller.has(.counterSell) ? caller.subject : nil,
                 journey: Journey(tripID: map.tripId, trainNumber: map.trainNumber, service: map.service,
                                  serviceDate: map.serviceDate, from: .init(code: map.from.code, name: map.from.name),
@@ -188,10 +188,10 @@ public struct BookingService: Sendable {
             throw ProblemError.forbidden("Only the booking's owner or a counter agent may cancel it")
         }
         switch booking.status {
-        case .awaitingPayment:
+        case .held, .awaitingPayment:
             guard booking.journey.departure > now else { throw BookingError.departed }
             let change = StatusChange(to: .cancelled, refundAmount: 0, cancelledAt: now)
-            guard try await store.transition(pnr: booking.pnr, from: [.awaitingPayment], change, now: now) else {
+            guard try await store.transition(pnr: booking.pnr, from: [.held, .awaitingPayment], change, now: now) else {
                 return try await cancelAgain(booking.pnr, caller: caller, now: now)
             }
             await releaseQuietly(booking.holdID, pnr: booking.pnr)
@@ -233,7 +233,7 @@ public struct BookingService: Sendable {
     /// The booking changed state while being cancelled: once more, from its new state.
     func cancelAgain(_ pnr: String, caller: Principal, now: Date) async throws -> BookingRecord {
         let current = try await booking(pnr, caller: caller)
-        guard [.awaitingPayment, .confirmed].contains(current.status) else {
+        guard [.held, .awaitingPayment, .confirmed].contains(current.status) else {
             throw BookingError.wrongState(action: "cancelled", status: current.status)
         }
         return try await cancel(pnr, caller: caller, now: now)
@@ -251,26 +251,26 @@ public struct BookingService: Sendable {
             throw BookingError.bookingNotFound
         }
         switch booking.status {
-        case .confirmed, .refundDue, .refundPending, .exchanged:
+        case .confirmed, .refundDue, .refundPending, .refunded, .exchanged:
             return booking
         case .cancelled:
             let change = StatusChange(to: .refundDue, refundAmount: booking.amountDue, paidAt: now)
             _ = try await store.transition(pnr: pnr, from: [.cancelled], change, now: now)
-        case .awaitingPayment, .expired:
+        case .held, .awaitingPayment, .expired:
             // Signed before the seats are sold: a failure here leaves nothing to undo.
             let issued = try await tickets.tickets(for: booking, now: now)
             do {
                 _ = try await inventory.confirm(hold: booking.holdID)
             } catch BookingError.inventoryRefused(let problem) where problem.status == .conflict {
                 let change = StatusChange(to: .refundDue, refundAmount: booking.amountDue, paidAt: now)
-                _ = try await store.transition(pnr: pnr, from: [.awaitingPayment, .expired], change, now: now)
+                _ = try await store.transition(pnr: pnr, from: [.held, .awaitingPayment, .expired], change, now: now)
                 logger.info("paid too late: the seats were sold", metadata: ["pnr": "\(pnr)"])
                 return try await store.booking(pnr: pnr) ?? booking
             }
             let change = StatusChange(to: .confirmed, paidAt: now)
             if let exchange = booking.exchange {
                 try await paidExchange(booking, of: exchange.of, change: change, tickets: issued, now: now)
-            } else if try await !store.confirm(pnr: pnr, from: [.awaitingPayment, .expired], change, tickets: issued,
+            } else if try await !store.confirm(pnr: pnr, from: [.held, .awaitingPayment, .expired], change, tickets: issued,
                                         now: now) {
                 // No longer waiting for its payment. Either another report of the same payment confirmed it meanwhile
                 // (the provider's callback and payments' reconciler can both tell us): the seats are sold, keep them.
@@ -286,7 +286,7 @@ public struct BookingService: Sendable {
     /// the new seats go back and the difference is owed back (`refund_due`).
     func paidExchange(_ booking: BookingRecord, of old: String, change: StatusChange, tickets: [IssuedTicket],
                       now: Date) async throws {
-        switch try await store.confirmExchange(pnr: booking.pnr, from: [.awaitingPayment, .expired], change,
+        switch try await store.confirmExchange(pnr: booking.pnr, from: [.held, .awaitingPayment, .expired], change,
                                                tickets: tickets, old: old, now: now) {
         case .confirmed:
             if let retired = try await store.booking(pnr: old) { await releaseRetired(retired) }
@@ -295,7 +295,7 @@ public struct BookingService: Sendable {
         case .oldBookingChanged:
             await releaseQuietly(booking.holdID, pnr: booking.pnr)
             let refund = StatusChange(to: .refundDue, refundAmount: booking.amountDue, paidAt: now)
-            _ = try await store.transition(pnr: booking.pnr, from: [.awaitingPayment, .expired, .cancelled], refund,
+            _ = try await store.transition(pnr: booking.pnr, from: [.held, .awaitingPayment, .expired, .cancelled], refund,
                                            now: now)
             logger.warning("exchange paid after its booking changed; the difference is owed back",
                            metadata: ["pnr": "\(booking.pnr)", "old": "\(old)"])
@@ -311,6 +311,32 @@ public struct BookingService: Sendable {
         if try await store.transition(pnr: pnr, from: [.cancelled], refund, now: now) {
             await releaseQuietly(hold, pnr: pnr)
         }
+    }
+
+    /// Payments started paying the booking (`payment`): held → awaiting_payment. A hold that ran out is marked
+    /// expired here and then, so that no payment starts for seats no longer held. Answers the booking as it is.
+    public func paymentStarted(_ pnr: String, payment: String, now: Date) async throws -> BookingRecord {
+        let pnr = pnr.uppercased()
+        guard PNRGenerator.isWellFormed(pnr), let booking = try await store.booking(pnr: pnr) else {
+            throw BookingError.bookingNotFound
+        }
+        guard booking.status.isUnpaid else { return booking }
+        if try await !store.paymentStarted(pnr: pnr, payment: payment, now: now), booking.holdExpiresAt <= now {
+            _ = try await store.transition(pnr: pnr, from: [.held, .awaitingPayment], StatusChange(to: .expired),
+                                           now: now)
+        }
+        return try await store.booking(pnr: pnr) ?? booking
+    }
+
+    /// That payment ended without paying: awaiting_payment → held, if it is still the payment under way.
+    public func paymentEnded(_ pnr: String, payment: String, now: Date) async throws -> BookingRecord {
+        let pnr = pnr.uppercased()
+        guard PNRGenerator.isWellFormed(pnr), let booking = try await store.booking(pnr: pnr) else {
+            throw BookingError.bookingNotFound
+        }
+        guard booking.status == .awaitingPayment,
+              try await store.paymentEnded(pnr: pnr, payment: payment, now: now) else { return booking }
+        return try await store.booking(pnr: pnr) ?? booking
     }
 
     // MARK: expiry

@@ -200,7 +200,7 @@ public struct MySQLBookingStore: BookingStore {
         to_station, to_name, departs_at, arrives_at, class_code, distance_m, total_amount, currency, hold_id,
         hold_expires_at, contact_phone_enc, refund_amount, created_at, paid_at, cancelled_at, cancelled_by_setrag_at,
         cancelled_by_setrag_reason, exchange_of, exchange_credit, exchange_fee_percent, exchange_fee, amount_due,
-        exchanged_to
+        exchanged_to, refunded_amount
         """
 
     struct BookingRow: Decodable {
@@ -238,6 +238,7 @@ public struct MySQLBookingStore: BookingStore {
         let exchange_fee: Int?
         let amount_due: Int?
         let exchanged_to: String?
+        let refunded_amount: Int
 
         var exchange: ExchangeTerms? {
             guard let exchange_of, let exchange_credit, let exchange_fee_percent, let exchange_fee else { return nil }
@@ -289,7 +290,7 @@ public struct MySQLBookingStore: BookingStore {
                 OperatorCancellation(reason: row.cancelled_by_setrag_reason ?? "", at: $0)
             },
             notices: try await notices(pnr: pnr, limit: Self.noticesShown), exchange: row.exchange,
-            exchangedTo: row.exchanged_to)
+            exchangedTo: row.exchanged_to, refundedAmount: row.refunded_amount)
     }
 
     /// How many of a booking's latest notices its reads carry.
@@ -405,10 +406,24 @@ public struct MySQLBookingStore: BookingStore {
         return result.affectedRows == 1
     }
 
+    public func paymentStarted(pnr: String, payment: String, now: Date) async throws -> Bool {
+        try await db.exec(SQLQueryString("""
+            UPDATE bookings SET status = 'awaiting_payment', paying_payment = \(bind: payment), updated_at = \(bind: now)
+            WHERE pnr = \(bind: pnr) AND status IN ('held', 'awaiting_payment') AND hold_expires_at > \(bind: now)
+            """)).affectedRows == 1
+    }
+
+    public func paymentEnded(pnr: String, payment: String, now: Date) async throws -> Bool {
+        try await db.exec(SQLQueryString("""
+            UPDATE bookings SET status = 'held', paying_payment = NULL, updated_at = \(bind: now)
+            WHERE pnr = \(bind: pnr) AND status = 'awaiting_payment' AND paying_payment = \(bind: payment)
+            """)).affectedRows == 1
+    }
+
     public func expireUnpaid(now: Date, limit: Int) async throws -> Int {
         Int(try await db.exec(SQLQueryString("""
             UPDATE bookings SET status = 'expired', updated_at = \(bind: now)
-            WHERE status = 'awaiting_payment' AND hold_expires_at <= \(bind: now)
+            WHERE status IN ('held', 'awaiting_payment') AND hold_expires_at <= \(bind: now)
             LIMIT \(literal: max(1, limit))
             """)).affectedRows)
     }

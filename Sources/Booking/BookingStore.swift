@@ -55,6 +55,11 @@ public protocol BookingStore: Sendable {
         async throws -> Bool
     /// Marks bookings whose hold ran out unpaid as expired, at most `limit`; returns how many.
     func expireUnpaid(now: Date, limit: Int) async throws -> Int
+    /// A payment started: a booking held (or already awaiting another payment) whose hold lasts until after `now`
+    /// becomes `awaiting_payment` under `payment`; false when it is not.
+    func paymentStarted(pnr: String, payment: String, now: Date) async throws -> Bool
+    /// That payment ended unpaid: back to `held` if it is still the payment under way; false when it is not.
+    func paymentEnded(pnr: String, payment: String, now: Date) async throws -> Bool
 
     // MARK: paid bookings retired (BookingStore+Exchange)
 

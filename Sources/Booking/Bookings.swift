@@ -1,18 +1,24 @@
 import Foundation
 import SetragKernel
 
-/// A booking's state, after UIC OSDM's booking states: it waits for payment while inventory holds its seats, is
-/// confirmed when paid, and ends cancelled (unpaid), refund_pending (cancelled after payment: the refund is owed to
-/// the customer), refund_due (paid but the seats could not be sold: a full refund is owed), expired (unpaid when
-/// the hold ran out) or exchanged (replaced by the booking `exchangedTo`, made by an exchange).
+/// A booking's state, after UIC OSDM's booking states: held (inventory holds its seats until the hold expires; no
+/// payment started), awaiting_payment (a payment is under way; back to held if it fails), confirmed when paid, and
+/// ends cancelled (unpaid), refund_pending (cancelled after payment: the refund is owed to the customer), refund_due
+/// (paid but the seats could not be sold: a full refund is owed), refunded (what was owed has been paid back),
+/// expired (unpaid when the hold ran out) or exchanged (replaced by the booking `exchangedTo`, made by an exchange).
 public enum BookingStatus: String, Sendable, Codable, CaseIterable {
+    case held
     case awaitingPayment = "awaiting_payment"
     case confirmed
     case cancelled
     case refundPending = "refund_pending"
     case refundDue = "refund_due"
+    case refunded
     case expired
     case exchanged
+
+    /// Not paid yet, and payable while the hold lasts: seats held, or a payment under way.
+    public var isUnpaid: Bool { self == .held || self == .awaitingPayment }
 }
 
 /// A seat of a trip: coach number (from the locomotive) and seat number.
@@ -82,6 +88,8 @@ public struct BookingRecord: Sendable, Equatable {
     public var exchange: ExchangeTerms? = nil
     /// The booking that replaced this one (status `exchanged`).
     public var exchangedTo: String? = nil
+    /// Of `refundAmount`, what payments has paid back so far (its `RefundPaid` events).
+    public var refundedAmount: Int = 0
 
     /// What a payment of the booking must bring: the total, or for an exchange the difference still due.
     public var amountDue: Int { exchange?.amountDue ?? total }

@@ -203,7 +203,7 @@ extension BookingService {
             }
             let done = quote.terms.amountDue == 0
             let booking = BookingRecord(
-                pnr: newPNR, status: done ? .confirmed : .awaitingPayment, ownerID: old.ownerID,
+                pnr: newPNR, status: done ? .confirmed : .held, ownerID: old.ownerID,
                 soldBy: caller.has(.counterSell) ? caller.subject : old.soldBy,
                 journey: Journey(tripID: quote.map.tripId, trainNumber: quote.map.trainNumber,
                                  service: quote.map.service, serviceDate: quote.map.serviceDate,

@@ -33,7 +33,7 @@ enum TripCancelledNotice {
     static func text(pnr: String, status: BookingStatus, event: TripCancelledEvent) -> (fr: String, en: String) {
         let train = "\(event.trainNumber)"
         let date = event.serviceDate
-        if status == .awaitingPayment {
+        if status.isUnpaid {
             return (
                 "SETRAG a annulé le train \(train) du \(date) (\(event.reason)). Votre réservation \(pnr), "
                     + "pas encore payée, est annulée : vous ne payez rien.",
@@ -92,11 +92,11 @@ public struct TripCancellations: Sendable {
         let now = self.now()
         let rows = try await tx.raw("""
             SELECT pnr, status FROM bookings
-            WHERE trip_id = \(bind: event.tripId) AND status IN ('awaiting_payment', 'confirmed')
+            WHERE trip_id = \(bind: event.tripId) AND status IN ('held', 'awaiting_payment', 'confirmed')
                 AND cancelled_by_setrag_at IS NULL
             ORDER BY id FOR UPDATE
             """).all(decoding: AffectedRow.self)
-        let unpaid = rows.filter { $0.status == BookingStatus.awaitingPayment.rawValue }
+        let unpaid = rows.filter { BookingStatus(rawValue: $0.status)?.isUnpaid == true }
             .map { $0.pnr as any Encodable & Sendable }
         let confirmed = rows.filter { $0.status == BookingStatus.confirmed.rawValue }
             .map { $0.pnr as any Encodable & Sendable }
@@ -106,7 +106,7 @@ public struct TripCancellations: Sendable {
                     cancelled_by_setrag_at = \(bind: event.cancelledAt),
                     cancelled_by_setrag_reason = \(bind: event.reason), hold_release_due_at = \(bind: now),
                     updated_at = \(bind: now)
-                WHERE pnr IN (\(binds: unpaid)) AND status = 'awaiting_payment'
+                WHERE pnr IN (\(binds: unpaid)) AND status IN ('held', 'awaiting_payment')
                 """))
         }
         if !confirmed.isEmpty {

@@ -189,6 +189,28 @@ enum InventoryOpenAPI {
             }
           }
         },
+        "/api/v1/trips/dates": {
+          "get": {
+            "summary": "The local dates on which a scheduled train still to leave goes from one station to another: what a calendar marks",
+            "parameters": [
+              {"name": "from", "in": "query", "required": true, "schema": {"type": "string"}, "description": "Station code or name, as for /api/v1/trips"},
+              {"name": "to", "in": "query", "required": true, "schema": {"type": "string"}},
+              {"name": "start", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "First local date (default today; a past date counts from today)"},
+              {"name": "days", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 62, "default": 42}}
+            ],
+            "responses": {
+              "200": {"description": "The dates, in order", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["from", "to", "start", "days", "dates"],
+                "properties": {
+                  "from": {"type": "string"}, "to": {"type": "string"},
+                  "start": {"type": "string", "format": "date"}, "days": {"type": "integer"},
+                  "dates": {"type": "array", "items": {"type": "string", "format": "date"}}
+                }
+              }}}},
+              "422": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        },
         "/api/v1/trips/{tripId}/seats": {
           "get": {
             "summary": "A trip's coaches in order, and which seats are free on every leg of a journey",

@@ -29,6 +29,13 @@ struct InventoryRoutes: Sendable {
             return JSONResponse(TripSearchJSON(try await search.search(query, now: now)),
                                 headers: [.cacheControl: "no-store"])
         }
+        router.get("/api/v1/trips/dates") { request, _ in
+            let parameters = request.uri.queryParameters
+            let result = try await search.serviceDates(from: parameters.get("from"), to: parameters.get("to"),
+                                                       start: parameters.get("start"), days: parameters.get("days"),
+                                                       now: now())
+            return JSONResponse(ServiceDatesJSON(result), headers: [.cacheControl: "public, max-age=60"])
+        }
         router.get("/api/v1/trips/:tripId/seats") { request, context in
             guard let id = context.parameters.get("tripId", as: Int.self), (1...Int(UInt32.max)).contains(id) else {
                 throw InventoryError.tripNotFound
@@ -322,5 +329,22 @@ struct SeatMapJSON: Encodable, Sendable {
                              free: map.free.contains(SeatKey(coach: coach.position, seat: seat.number)))
                 })
         }
+    }
+}
+
+/// The dates a calendar marks: a train from `from` to `to` is on sale that day.
+struct ServiceDatesJSON: Encodable, Sendable {
+    let from: String
+    let to: String
+    let start: String
+    let days: Int
+    let dates: [String]
+
+    init(_ result: TripSearch.ServiceDates) {
+        from = result.from.code
+        to = result.to.code
+        start = result.start.description
+        days = result.days
+        dates = result.dates.map(\.description)
     }
 }

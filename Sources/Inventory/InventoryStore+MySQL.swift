@@ -139,6 +139,14 @@ public struct MySQLInventoryStore: InventoryStore {
             .all(decoding: DepartureRow.self).map(\.departure_at)
     }
 
+    public func departureInstants(from: String, to: String, within window: Range<Date>,
+                                  limit: Int) async throws -> [Date] {
+        let condition: SQLQueryString =
+            "a.departure_at >= \(bind: window.lowerBound) AND a.departure_at < \(bind: window.upperBound)"
+        return try await db.raw(departureQuery(from: from, to: to, condition: condition, limit: limit))
+            .all(decoding: DepartureRow.self).map(\.departure_at)
+    }
+
     struct CoachSeatsRow: Decodable {
         let trip_id: Int
         let coach_position: Int

@@ -70,6 +70,8 @@ public protocol InventoryStore: Sendable {
     func departures(from: String, to: String, within window: Range<Date>) async throws -> [TripDeparture]
     /// The first `limit` departure instants from `from` towards `to` at or after `after`.
     func nextDepartures(from: String, to: String, after: Date, limit: Int) async throws -> [Date]
+    /// The first `limit` departure instants from `from` towards `to` within `window`.
+    func departureInstants(from: String, to: String, within window: Range<Date>, limit: Int) async throws -> [Date]
     /// For each trip, each class it carries and the number of its seats free on every leg of `legs`.
     func freeSeatsByClass(trips: [Int], legs: ClosedRange<Int>, now: Date) async throws -> [Int: [String: Int]]
     func trip(id: Int) async throws -> TripRecord?

@@ -135,6 +135,58 @@ public struct TripSearch: Sendable {
         return Result(query: query, offers: offers, nextDates: nextDates)
     }
 
+    /// The local dates within `days` days from `start` (today when absent or past) on which a scheduled train still
+    /// to leave goes from `from` to `to`: what a calendar marks.
+    public struct ServiceDates: Sendable, Equatable {
+        public var from: Station
+        public var to: Station
+        public var start: LocalDate
+        public var days: Int
+        public var dates: [LocalDate]
+    }
+
+    public static let serviceDateDays = 1...62
+
+    public func serviceDates(from: String?, to: String?, start: String?, days: String?,
+                             now: Date) async throws -> ServiceDates {
+        let stations = try await self.stations()
+        var errors: [Problem.FieldError] = []
+        let origin = TripQuery.station(from, field: "from", stations: stations, errors: &errors)
+        let destination = TripQuery.station(to, field: "to", stations: stations, errors: &errors)
+        if let origin, let destination, origin.code == destination.code {
+            errors.append(.init(field: "to", code: "same-station", message: "from and to are the same station"))
+        }
+        let today = RailwayTime.date(of: now)
+        var first = today
+        if let start, !start.isEmpty {
+            if let date = LocalDate(iso: start) {
+                first = max(date, today)
+            } else {
+                errors.append(.init(field: "start", code: "invalid-date", message: "a date that exists, as YYYY-MM-DD"))
+            }
+        }
+        var count = 42
+        if let days {
+            if let value = Int(days), Self.serviceDateDays.contains(value) {
+                count = value
+            } else {
+                errors.append(.init(field: "days", code: "out-of-range", message: "a whole number from 1 to 62"))
+            }
+        }
+        guard errors.isEmpty, let origin, let destination else { throw InventoryError.invalidQuery(errors) }
+        let window = max(RailwayTime.day(first).lowerBound, now)..<RailwayTime.day(first.adding(days: count)).lowerBound
+        var dates: [LocalDate] = []
+        if !window.isEmpty {
+            // At most a few trains a day one way: 8 per day is far more than the line runs.
+            for instant in try await store.departureInstants(from: origin.code, to: destination.code, within: window,
+                                                              limit: count * 8) {
+                let date = RailwayTime.date(of: instant)
+                if dates.last != date { dates.append(date) }
+            }
+        }
+        return ServiceDates(from: origin, to: destination, start: first, days: count, dates: dates)
+    }
+
     /// The trip's coaches and which seats are free on every leg from `from` to `to` (by default its whole run).
     public func seatMap(tripID: Int, from: String?, to: String?, now: Date) async throws -> SeatMap {
         guard let trip = try await store.trip(id: tripID) else { throw InventoryError.tripNotFound }

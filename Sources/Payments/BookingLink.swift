@@ -22,6 +22,11 @@ public struct BookingView: Decodable, Sendable, Equatable {
 public protocol BookingLink: Sendable {
     func booking(pnr: String, authorization: String) async throws -> BookingView
     func paid(pnr: String) async throws -> BookingView
+    /// A payment of the booking has started (held → awaiting_payment): booking's answer, not payable when the hold
+    /// ran out meanwhile.
+    func paying(pnr: String, payment: String) async throws -> BookingView
+    /// That payment ended without paying (awaiting_payment → held, if it is still the one under way).
+    func unpaid(pnr: String, payment: String) async throws
 }
 
 public struct HTTPBookingLink: BookingLink {
@@ -45,6 +50,22 @@ public struct HTTPBookingLink: BookingLink {
         var request = HTTPClientRequest(url: "\(baseURL)/internal/bookings/\(pnr)/paid")
         request.method = .POST
         return try await send(request)
+    }
+
+    public func paying(pnr: String, payment: String) async throws -> BookingView {
+        try await send(Self.internalPost("\(baseURL)/internal/bookings/\(pnr)/paying", payment: payment))
+    }
+
+    public func unpaid(pnr: String, payment: String) async throws {
+        _ = try await send(Self.internalPost("\(baseURL)/internal/bookings/\(pnr)/unpaid", payment: payment))
+    }
+
+    static func internalPost(_ url: String, payment: String) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: Array(#"{"payment":"\#(payment)"}"#.utf8)))
+        return request
     }
 
     func send(_ request: HTTPClientRequest) async throws -> BookingView {

@@ -23,8 +23,9 @@ struct BookingRefundDueEvent: DomainEvent, Equatable {
 /// What payments does when booking owes a customer money: the refund is recorded against the payments that paid
 /// the booking (newest first, each at most what is left of it), in the transaction of the event's inbox claim, so
 /// that a redelivered event records nothing more. Mobile-money refunds are then paid back to the payer's wallet
-/// (`RefundSender`, through the aggregator's payouts); card and cash ones are recorded `manual` (paid at the counter
-/// or by the card acquirer), as payments already records them.
+/// (`RefundSender`, through the aggregator's payouts); card and cash ones are recorded `manual`: owed in cash, paid
+/// by an agent at a counter (`POST /api/v1/payments/refunds/{reference}/cash`), since the aggregator's API has no
+/// card refunds.
 public struct BookingRefunds: Sendable {
     /// The consumer's name: its inbox entries, its catch-up cursor and its MQTT shared-subscription group.
     public static let consumerName = "payments"
@@ -85,10 +86,11 @@ public struct BookingRefunds: Sendable {
             guard amount > 0 else { continue }
             let wallet = PaymentMethod(rawValue: row.method)?.wallet != nil
             _ = try await tx.exec(SQLQueryString("""
-                INSERT IGNORE INTO refunds (payment_id, reference, amount, reason, status, created_at, updated_at)
+                INSERT IGNORE INTO refunds (payment_id, reference, amount, reason, status, owed_pnr, created_at,
+                    updated_at)
                 VALUES (\(bind: row.id), \(bind: Self.reference(pnr: event.pnr, payment: row.public_id)),
                     \(bind: amount), \(bind: String(event.reason.prefix(40))), \(bind: wallet ? "pending" : "manual"),
-                    \(bind: now), \(bind: now))
+                    \(bind: event.pnr), \(bind: now), \(bind: now))
                 """))
             left -= amount
         }

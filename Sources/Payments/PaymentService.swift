@@ -33,6 +33,8 @@ public struct PaymentService: Sendable {
     }
 
     static let pnrAlphabet = Set("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
+    /// Booking states that take a payment: seats held (`held`), or a payment under way (`awaiting_payment`).
+    static let payable: Set<String> = ["held", "awaiting_payment"]
 
     /// Starts paying a booking. Cash (a counter agent) succeeds at once; mobile money pushes a PIN request to the
     /// payer's phone; a card payment answers the aggregator's hosted page to send the payer to.
@@ -68,7 +70,7 @@ public struct PaymentService: Sendable {
         }
 
         let booking = try await bookings.booking(pnr: pnr, authorization: authorization)
-        guard booking.status == "awaiting_payment" else { throw PaymentsError.bookingNotPayable(booking.status) }
+        guard Self.payable.contains(booking.status) else { throw PaymentsError.bookingNotPayable(booking.status) }
         for earlier in try await store.openOrPaid(pnr: pnr) {
             if earlier.status == .succeeded { throw PaymentsError.bookingNotPayable("paid") }
             throw PaymentsError.paymentInProgress(earlier.publicID)
@@ -82,6 +84,21 @@ public struct PaymentService: Sendable {
                                        now: now)
             payment.status = .succeeded
             return try await afterSuccess(payment, now: now)
+        }
+
+        // Booking learns that a payment is under way (held → awaiting_payment); a hold that ran out meanwhile
+        // stops it before anything is asked of the payer.
+        do {
+            let told = try await bookings.paying(pnr: pnr, payment: payment.publicID)
+            guard Self.payable.contains(told.status) else {
+                try await store.transition(payment.id, from: [.initiated], to: .failed,
+                                           detail: "booking \(told.status)", now: now)
+                throw PaymentsError.bookingNotPayable(told.status)
+            }
+        } catch PaymentsError.bookingUnavailable {
+            try await store.transition(payment.id, from: [.initiated], to: .failed, detail: "booking unreachable",
+                                       now: now)
+            throw PaymentsError.bookingUnavailable
         }
 
         let national = Wallet.national(e164: payer!)!
@@ -120,12 +137,16 @@ public struct PaymentService: Sendable {
             logger.warning("payment refused by the provider",
                            metadata: ["payment": "\(payment.publicID)", "stage": "\(stage)", "status": "\(status)",
                                       "detail": "\(detail)"])
-            try await store.transition(payment.id, from: [.initiated, .pending], to: .failed,
-                                       detail: "refused by the provider (\(stage))", now: now)
+            if try await store.transition(payment.id, from: [.initiated, .pending], to: .failed,
+                                          detail: "refused by the provider (\(stage))", now: now) {
+                await tellUnpaid(payment)
+            }
             payment.status = .failed
         case .unreachable:
-            try await store.transition(payment.id, from: [.initiated, .pending], to: .failed,
-                                       detail: "provider unreachable (\(stage))", now: now)
+            if try await store.transition(payment.id, from: [.initiated, .pending], to: .failed,
+                                          detail: "provider unreachable (\(stage))", now: now) {
+                await tellUnpaid(payment)
+            }
             throw PaymentsError.providerUnavailable
         case .outcomeUnknown:
             try await store.transition(payment.id, from: [.initiated, .pending], to: .unknown,
@@ -144,9 +165,22 @@ public struct PaymentService: Sendable {
             paid.status = .succeeded
             _ = try await afterSuccess(paid, now: now)
         } else if state.isFailed {
-            try await store.transition(payment.id, from: [.initiated, .pending, .unknown],
-                                       to: state == .expired ? .expired : .failed, detail: "bill \(state.rawValue)",
-                                       now: now)
+            if try await store.transition(payment.id, from: [.initiated, .pending, .unknown],
+                                          to: state == .expired ? .expired : .failed,
+                                          detail: "bill \(state.rawValue)", now: now) {
+                await tellUnpaid(payment)
+            }
+        }
+    }
+
+    /// Tells booking that a payment ended without paying, so that the booking shows its seats held and takes another
+    /// payment. Best effort: a booking left `awaiting_payment` takes a payment all the same and expires with its hold.
+    func tellUnpaid(_ payment: PaymentRecord) async {
+        do {
+            try await bookings.unpaid(pnr: payment.pnr, payment: payment.publicID)
+        } catch {
+            logger.info("booking not told of an unpaid payment", metadata: ["payment": "\(payment.publicID)",
+                                                                          "error": "\(error)"])
         }
     }
 
@@ -158,7 +192,7 @@ public struct PaymentService: Sendable {
             logger.warning("a second payment of a paid booking; refunding it", metadata: ["payment": "\(payment.publicID)"])
             try await store.setBookingStatus(payment.id, "already_paid", now: now)
             payment.bookingStatus = "already_paid"
-            _ = try await refund(payment, amount: payment.amount, reason: "duplicate", now: now)
+            _ = try await refund(payment, amount: payment.amount, reason: "duplicate", owedPNR: nil, now: now)
             return payment
         }
         do {
@@ -167,7 +201,7 @@ public struct PaymentService: Sendable {
             payment.bookingStatus = booking.status
             if booking.status == "refund_due" {
                 _ = try await refund(payment, amount: booking.refundAmount ?? payment.amount, reason: "seats-gone",
-                                     now: now)
+                                     owedPNR: payment.pnr, now: now)
             }
         } catch PaymentsError.bookingUnavailable {
             // The reconciler tells booking later (succeeded payments without booking status).
@@ -178,12 +212,12 @@ public struct PaymentService: Sendable {
 
     /// Pays `amount` back: to the payer's wallet through the aggregator (mobile money), or by hand (cash at a
     /// counter, cards: the aggregator's card refunds are not in its API) — recorded as `manual`.
-    public func refund(_ payment: PaymentRecord, amount: Int, reason: String, reference: String? = nil, now: Date)
-        async throws -> RefundRecord
+    public func refund(_ payment: PaymentRecord, amount: Int, reason: String, reference: String? = nil,
+                       owedPNR: String?, now: Date) async throws -> RefundRecord
     {
         var refund = try await store.refund(paymentID: payment.id,
                                             reference: reference ?? "RFD-\(payment.publicID)-\(reason)",
-                                            amount: amount, reason: reason, now: now)
+                                            amount: amount, reason: reason, owedPNR: owedPNR, now: now)
         guard refund.status == "pending" || refund.status == "unknown" else { return refund }
         guard let wallet = payment.method.wallet, let payer = try await store.payer(of: payment),
               let national = Wallet.national(e164: payer) else {
@@ -248,8 +282,10 @@ public struct PaymentService: Sendable {
             guard let billID = payment.billID else {
                 // No bill was confirmed, so nothing was asked of the payer and nothing can be paid.
                 if now.timeIntervalSince(payment.createdAt) > 120 {
-                    try await store.transition(payment.id, from: [.initiated, .unknown], to: .failed,
-                                               detail: "the bill was never confirmed", now: now)
+                    if try await store.transition(payment.id, from: [.initiated, .unknown], to: .failed,
+                                                  detail: "the bill was never confirmed", now: now) {
+                        await tellUnpaid(payment)
+                    }
                 }
                 continue
             }
@@ -274,7 +310,7 @@ public struct PaymentService: Sendable {
                 }
             } else {
                 _ = try await self.refund(payment, amount: refund.amount, reason: refund.reason,
-                                          reference: refund.reference, now: now)
+                                          reference: refund.reference, owedPNR: refund.owedPNR, now: now)
             }
         }
         return due.count
@@ -288,7 +324,7 @@ public struct PaymentService: Sendable {
         for refund in unsent {
             guard let payment = try await store.payment(id: refund.paymentID) else { continue }
             _ = try await self.refund(payment, amount: refund.amount, reason: refund.reason,
-                                      reference: refund.reference, now: now)
+                                      reference: refund.reference, owedPNR: refund.owedPNR, now: now)
         }
         return unsent.count
     }

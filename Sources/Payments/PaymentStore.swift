@@ -1,5 +1,6 @@
 import Foundation
 import SQLKit
+import SetragEvents
 import SetragKernel
 import SetragMySQL
 
@@ -52,6 +53,27 @@ public struct RefundRecord: Sendable, Equatable {
     public var reason: String
     public var status: String
     public var providerID: String?
+    /// The booking that owes it (none: a second payment of a paid booking, paid back whole).
+    public var owedPNR: String? = nil
+    /// Refunds owed in cash: the agent who paid it at a counter, and when.
+    public var paidBy: String? = nil
+    public var paidAt: Date? = nil
+    /// How the payment it comes from was made (lists only).
+    public var method: PaymentMethod? = nil
+    public var createdAt: Date? = nil
+}
+
+/// Payments' `RefundPaid` v1: money a booking owed its customer was paid back in full for this refund — to the
+/// payer's wallet (`via` wallet) or in cash at a counter (`via` cash). Booking counts it towards the booking's refund.
+public struct RefundPaid: DomainEvent, Equatable {
+    public static let name = "RefundPaid"
+    public static let version = 1
+    public let reference: String
+    public let pnr: String
+    public let amount: Int
+    public let currency: String
+    public let via: String
+    public let paidAt: Date
 }
 
 /// Payments' tables. Status changes are conditional updates (`WHERE status IN (...)`): a callback and the
@@ -227,43 +249,79 @@ public struct PaymentStore: Sendable {
         let reason: String
         let status: String
         let provider_id: String?
+        let owed_pnr: String?
+        let paid_by: String?
+        let paid_at: Date?
+        let created_at: Date
 
         var record: RefundRecord {
             RefundRecord(id: id, paymentID: payment_id, reference: reference, amount: amount, reason: reason,
-                         status: status, providerID: provider_id)
+                         status: status, providerID: provider_id, owedPNR: owed_pnr, paidBy: paid_by,
+                         paidAt: paid_at, createdAt: created_at)
         }
     }
 
+    static let refundColumns: SQLQueryString = """
+        SELECT id, payment_id, reference, amount, reason, status, provider_id, owed_pnr, paid_by, paid_at, created_at
+        FROM refunds
+        """
+
     /// The refund of `reference`, made once: a second call finds the first.
-    public func refund(paymentID: Int, reference: String, amount: Int, reason: String, now: Date) async throws
-        -> RefundRecord
+    public func refund(paymentID: Int, reference: String, amount: Int, reason: String, owedPNR: String?, now: Date)
+        async throws -> RefundRecord
     {
         _ = try await db.exec(SQLQueryString("""
-            INSERT IGNORE INTO refunds (payment_id, reference, amount, reason, status, created_at, updated_at)
-            VALUES (\(bind: paymentID), \(bind: reference), \(bind: amount), \(bind: reason), 'pending', \(bind: now),
-                \(bind: now))
+            INSERT IGNORE INTO refunds (payment_id, reference, amount, reason, status, owed_pnr, created_at, updated_at)
+            VALUES (\(bind: paymentID), \(bind: reference), \(bind: amount), \(bind: reason), 'pending', \(bind: owedPNR),
+                \(bind: now), \(bind: now))
             """))
         return try await refund(reference: reference)!
     }
 
     public func refund(reference: String) async throws -> RefundRecord? {
-        try await db.raw("""
-            SELECT id, payment_id, reference, amount, reason, status, provider_id FROM refunds
-            WHERE reference = \(bind: reference)
-            """).first(decoding: RefundRow.self)?.record
+        try await Self.refund(reference: reference, on: db)
+    }
+
+    static func refund(reference: String, on db: any MySQLDatabase) async throws -> RefundRecord? {
+        try await db.raw("\(refundColumns) WHERE reference = \(bind: reference)")
+            .first(decoding: RefundRow.self)?.record
     }
 
     public func refunds(paymentID: Int) async throws -> [RefundRecord] {
+        try await db.raw("\(Self.refundColumns) WHERE payment_id = \(bind: paymentID) ORDER BY id")
+            .all(decoding: RefundRow.self).map(\.record)
+    }
+
+    struct MethodRow: Decodable {
+        let id: Int
+        let method: String
+    }
+
+    /// The refunds a booking owes (or owed), oldest first, with how the payment each comes from was made.
+    public func refunds(owedBy pnr: String) async throws -> [RefundRecord] {
+        var refunds = try await db.raw("\(Self.refundColumns) WHERE owed_pnr = \(bind: pnr) ORDER BY id")
+            .all(decoding: RefundRow.self).map(\.record)
+        guard !refunds.isEmpty else { return [] }
+        let ids = Set(refunds.map(\.paymentID)).map { $0 as any Encodable & Sendable }
+        let methods = try await db.raw("SELECT id, method FROM payments WHERE id IN (\(binds: ids))")
+            .all(decoding: MethodRow.self)
+        let byID = Dictionary(methods.map { ($0.id, PaymentMethod(rawValue: $0.method)) }, uniquingKeysWith: { a, _ in a })
+        for index in refunds.indices { refunds[index].method = byID[refunds[index].paymentID] ?? nil }
+        return refunds
+    }
+
+    /// The refunds `agent` paid in cash at a counter from `from` until `to`, oldest first.
+    public func refundsPaid(by agent: String, from: Date, to: Date) async throws -> [RefundRecord] {
         try await db.raw("""
-            SELECT id, payment_id, reference, amount, reason, status, provider_id FROM refunds
-            WHERE payment_id = \(bind: paymentID) ORDER BY id
+            \(Self.refundColumns) WHERE paid_by = \(bind: agent) AND paid_at >= \(bind: from) AND paid_at < \(bind: to)
+            ORDER BY paid_at, id
             """).all(decoding: RefundRow.self).map(\.record)
     }
 
     /// Refunds without a final word, quiet for `quietFor`.
     public func openRefunds(quietFor: TimeInterval, now: Date, limit: Int) async throws -> [RefundRecord] {
         try await db.raw("""
-            SELECT id, payment_id, reference, amount, reason, status, provider_id FROM refunds
+            \(Self.refundColumns)
             WHERE status IN ('pending', 'unknown') AND updated_at <= \(bind: now.addingTimeInterval(-quietFor))
             ORDER BY updated_at LIMIT \(literal: limit)
             """).all(decoding: RefundRow.self).map(\.record)
@@ -272,17 +330,54 @@ public struct PaymentStore: Sendable {
     /// Refunds recorded but never sent to the aggregator (no payout id, never tried), oldest first.
     public func unsentRefunds(limit: Int) async throws -> [RefundRecord] {
         try await db.raw("""
-            SELECT id, payment_id, reference, amount, reason, status, provider_id FROM refunds
-            WHERE status = 'pending' AND provider_id IS NULL AND updated_at = created_at
+            \(Self.refundColumns) WHERE status = 'pending' AND provider_id IS NULL AND updated_at = created_at
             ORDER BY id LIMIT \(literal: limit)
             """).all(decoding: RefundRow.self).map(\.record)
     }
 
+    /// A refund's new status from the aggregator. The first time it becomes `succeeded`, its `RefundPaid` is written
+    /// to payments' outbox in the same transaction (when a booking owes it).
     public func updateRefund(_ id: Int, status: String, providerID: String?, now: Date) async throws {
-        _ = try await db.exec(SQLQueryString("""
-            UPDATE refunds SET status = \(bind: status), provider_id = COALESCE(\(bind: providerID), provider_id),
-                updated_at = \(bind: now)
-            WHERE id = \(bind: id) AND status NOT IN ('succeeded', 'failed')
-            """))
+        try await db.withTransaction { tx in
+            let changed = try await tx.exec(SQLQueryString("""
+                UPDATE refunds SET status = \(bind: status), provider_id = COALESCE(\(bind: providerID), provider_id),
+                    updated_at = \(bind: now)
+                WHERE id = \(bind: id) AND status NOT IN ('succeeded', 'failed')
+                """)).affectedRows == 1
+            guard changed, status == "succeeded",
+                  let refund = try await tx.raw("\(Self.refundColumns) WHERE id = \(bind: id)")
+                      .first(decoding: RefundRow.self)?.record else { return }
+            try await Self.announce(refund, via: "wallet", on: tx, now: now)
+        }
+    }
+
+    /// Outcomes of paying a refund in cash.
+    public enum CashRefund: Sendable, Equatable {
+        case paid(RefundRecord)
+        /// Not owed in cash: already paid, or going to a wallet.
+        case notOwedInCash(RefundRecord)
+        case notFound
+    }
+
+    /// An agent pays a refund owed in cash (`manual`) at a counter: it becomes `succeeded`, recorded against the
+    /// agent's till, and its `RefundPaid` goes to the outbox, in one transaction. Only one agent can pay it.
+    public func payInCash(reference: String, agent: String, now: Date) async throws -> CashRefund {
+        try await db.withTransaction { tx in
+            let changed = try await tx.exec(SQLQueryString("""
+                UPDATE refunds SET status = 'succeeded', paid_by = \(bind: agent), paid_at = \(bind: now),
+                    updated_at = \(bind: now)
+                WHERE reference = \(bind: reference) AND status = 'manual'
+                """)).affectedRows == 1
+            guard let refund = try await Self.refund(reference: reference, on: tx) else { return .notFound }
+            guard changed else { return .notOwedInCash(refund) }
+            try await Self.announce(refund, via: "cash", on: tx, now: now)
+            return .paid(refund)
+        }
+    }
+
+    static func announce(_ refund: RefundRecord, via: String, on tx: any MySQLDatabase, now: Date) async throws {
+        guard let pnr = refund.owedPNR else { return }
+        try await Outbox.append(RefundPaid(reference: refund.reference, pnr: pnr, amount: refund.amount,
+                                           currency: "XAF", via: via, paidAt: now), on: tx, now: now)
     }
 }

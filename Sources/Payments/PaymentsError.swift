@@ -14,6 +14,9 @@ public enum PaymentsError: Error, ProblemConvertible, Equatable {
     /// The provider could not be reached: nothing was charged.
     case providerUnavailable
     case badCallback(String)
+    case refundNotFound
+    /// The refund is not owed in cash (its status): already paid, or going back to a wallet.
+    case refundNotOwedInCash(String)
 
     public var problemError: ProblemError {
         switch self {
@@ -35,6 +38,13 @@ public enum PaymentsError: Error, ProblemConvertible, Equatable {
         case .providerUnavailable:
             return ProblemError(.unavailable, status: .serviceUnavailable,
                                 detail: "The payment provider cannot be reached; nothing was charged")
+        case .refundNotFound:
+            return .notFound("No such refund")
+        case .refundNotOwedInCash(let status):
+            let why = status == "succeeded" ? "it has been paid already"
+                : "it goes back to the payer's wallet (\(status))"
+            return ProblemError(.refundNotOwedInCash, status: .conflict,
+                                detail: "This refund is not to be paid in cash: \(why)")
         case .badCallback(let reason):
             return ProblemError(.unauthorized, status: .unauthorized, detail: "Callback refused: \(reason)")
         }
@@ -44,4 +54,6 @@ public enum PaymentsError: Error, ProblemConvertible, Equatable {
 extension ProblemType {
     static let bookingNotPayable = ProblemType(code: "booking-not-payable", title: "The booking takes no payment")
     static let paymentInProgress = ProblemType(code: "payment-in-progress", title: "A payment is in progress")
+    static let refundNotOwedInCash = ProblemType(code: "refund-not-owed-in-cash",
+                                                 title: "The refund is not to be paid in cash")
 }

@@ -86,5 +86,23 @@ enum PaymentsMigrations {
         Migration("payments_0003_till", [
             "CREATE INDEX payments_till ON payments (till_agent, created_at)",
         ]),
+        // Whose refund each is (the booking that owes it: booking's BookingRefundDue, or a paid booking whose seats
+        // were gone; none for a second payment of a paid booking), and who paid a refund owed in cash at a counter,
+        // when (the agent's till). Existing rows learn their booking from their reason and reference.
+        Migration("payments_0004_refund_owner", [
+            """
+            ALTER TABLE refunds ADD COLUMN owed_pnr CHAR(6) NULL, ADD COLUMN paid_by VARCHAR(64) NULL,
+                ADD COLUMN paid_at DATETIME(6) NULL, ADD KEY refunds_owed (owed_pnr), ADD KEY refunds_till (paid_by, paid_at)
+            """,
+            """
+            UPDATE refunds r JOIN payments p ON p.id = r.payment_id
+            SET r.owed_pnr = CASE
+                WHEN r.reason IN ('cancellation', 'trip-cancelled', 'exchange') THEN SUBSTRING(r.reference, 5, 6)
+                WHEN r.reason = 'seats-gone' THEN p.pnr
+                ELSE NULL END
+            """,
+        ]),
+        // Events payments produces (RefundPaid): its outbox, served at /internal/events and relayed to MQTT.
+        EventsMigrations.outbox(service: "payments"),
     ]
 }

@@ -18,7 +18,10 @@ import SetragMySQL
 /// `payments.refund_seconds` (how often refunds booking asked for are sent to the aggregator, default 2).
 ///
 /// Events: payments consumes booking's `BookingRefundDue` (MQTT shared subscription, and catch-up from booking's
-/// `/internal/events` feed at `booking.url`), through its inbox, and pays the money back (`BookingRefunds`).
+/// `/internal/events` feed at `booking.url`), through its inbox, and pays the money back (`BookingRefunds`). It
+/// produces `RefundPaid` (v1, see `PaymentStore.swift`) in its outbox when a refund a booking owes is paid (to a
+/// wallet, or in cash at a counter); a relay publishes it to `setrag/events/payments/RefundPaid`, and
+/// `/internal/events?after=` serves it to booking catching up.
 public enum PaymentsModule {
     public static let definition = ModuleDefinition(
         name: "payments", needs: [.database, .broker], migrations: PaymentsMigrations.all
@@ -75,6 +78,7 @@ public enum PaymentsModule {
                                    now: @escaping @Sendable () -> Date = { Date() }) -> Router<AppContext> {
         let router = ServiceHTTP.router(context)
         PaymentsRoutes(parts: parts, now: now).register(on: router)
+        EventFeedRoute.register(on: router, service: "payments", database: parts.store.db)
         return router
     }
 
@@ -86,6 +90,7 @@ public enum PaymentsModule {
         let feed = HTTPEventFeed(baseURL: context.endpoints.url("booking"), client: context.httpClient)
         return [
             parts.refunds.consumer(broker: broker, feed: feed),
+            OutboxRelay(service: "payments", database: parts.store.db, broker: broker, logger: context.logger),
             RefundSender(service: parts.service, interval: .seconds(options.refundSeconds), logger: context.logger),
             Reconciler(service: parts.service, idempotency: parts.idempotency,
                        interval: .seconds(options.reconcileSeconds), logger: context.logger),
@@ -187,9 +192,56 @@ struct PaymentsRoutes: Sendable {
                 throw ProblemError.validation([.init(field: "agent", code: "invalid", message: "1 to 64 characters")])
             }
             let day = try TillDay(parameters.get("date"), now: now())
-            let payments = try await parts.store.till(agent: agent, from: day.start, to: day.end)
-            return JSONResponse(TillJSON(agent: agent, date: day.text, payments: payments),
+            async let payments = parts.store.till(agent: agent, from: day.start, to: day.end)
+            async let refunds = parts.store.refundsPaid(by: agent, from: day.start, to: day.end)
+            return JSONResponse(TillJSON(agent: agent, date: day.text, payments: try await payments,
+                                         refunds: try await refunds),
                                 headers: [.cacheControl: "no-store"])
+        }
+        // What a booking owes back, for the staff at a counter (agents) and the office (operations, audit).
+        router.get("/api/v1/payments/refunds") { request, context in
+            let caller = try context.requirePrincipal()
+            guard caller.has(.counterSell) || caller.has(.operationsManage) || caller.has(.auditRead) else {
+                throw ProblemError.forbidden("This needs the permission \(Permission.counterSell.rawValue)")
+            }
+            let pnr = (request.uri.queryParameters.get("pnr") ?? "").uppercased()
+            guard pnr.utf8.count == 6, pnr.utf8.allSatisfy({ (48...57).contains($0) || (65...90).contains($0) }) else {
+                throw ProblemError.validation([.init(field: "pnr", code: "invalid",
+                                                     message: "A booking reference: 6 letters or digits")])
+            }
+            let refunds = try await parts.store.refunds(owedBy: pnr)
+            return JSONResponse(RefundListJSON(pnr: pnr, refunds: refunds.map(RefundDetailJSON.init)),
+                                headers: [.cacheControl: "no-store"])
+        }
+        // An agent pays a refund owed in cash (a card or cash payment, or a payout the wallet refused) at a
+        // counter: recorded against the agent's till. Audited.
+        router.post("/api/v1/payments/refunds/:reference/cash") { request, context in
+            let caller = try context.requirePrincipal()
+            guard caller.has(.counterSell) else {
+                throw ProblemError.forbidden("This needs the permission \(Permission.counterSell.rawValue)")
+            }
+            let reference = try context.parameters.require("reference")
+            guard (1...40).contains(reference.utf8.count) else { throw PaymentsError.refundNotFound }
+            return try await parts.idempotency.run(request, context: context, caller: caller.subject) { _ in
+                switch try await parts.store.payInCash(reference: reference, agent: caller.subject, now: now()) {
+                case .notFound:
+                    throw PaymentsError.refundNotFound
+                case .notOwedInCash(let refund):
+                    throw PaymentsError.refundNotOwedInCash(refund.status)
+                case .paid(let refund):
+                    context.logger.notice("refund paid in cash", metadata: [
+                        "audit": "refund.cash", "subject": "\(caller.subject)", "reference": "\(refund.reference)",
+                        "pnr": "\(refund.owedPNR ?? "")", "amount": "\(refund.amount)",
+                    ])
+                    var paid = refund
+                    paid.status = "succeeded"
+                    paid.paidBy = caller.subject
+                    paid.paidAt = now()
+                    if let listed = try await parts.store.refund(reference: reference) { paid = listed }
+                    return try IdempotentAnswer(json: RefundDetailJSON(paid), status: .ok,
+                                                headers: [.cacheControl: "no-store"])
+                }
+            }
         }
         router.get("/api/v1/payments/:id") { _, context in
             let caller = try context.requirePrincipal()
@@ -304,6 +356,13 @@ struct TillJSON: Encodable, Sendable {
         let createdAt: String
     }
 
+    struct RefundEntry: Encodable, Sendable {
+        let reference: String
+        let pnr: String?
+        let amount: Int
+        let paidAt: String?
+    }
+
     let agent: String
     let date: String
     let currency = "XAF"
@@ -311,8 +370,13 @@ struct TillJSON: Encodable, Sendable {
     let count: Int
     let total: Int
     let payments: [Entry]
+    /// Refunds the agent paid out in cash, and their sum; `net` is the cash the till should hold from the day.
+    let refundCount: Int
+    let refundTotal: Int
+    let refunds: [RefundEntry]
+    let net: Int
 
-    init(agent: String, date: String, payments: [PaymentRecord]) {
+    init(agent: String, date: String, payments: [PaymentRecord], refunds: [RefundRecord]) {
         self.agent = agent
         self.date = date
         let paid = payments.filter { $0.status == .succeeded }
@@ -322,6 +386,13 @@ struct TillJSON: Encodable, Sendable {
             Entry(id: $0.publicID, pnr: $0.pnr, amount: $0.amount, status: $0.status.rawValue,
                   createdAt: $0.createdAt.formatted(.iso8601))
         }
+        refundCount = refunds.count
+        refundTotal = refunds.reduce(0) { $0 + $1.amount }
+        self.refunds = refunds.map {
+            RefundEntry(reference: $0.reference, pnr: $0.owedPNR, amount: $0.amount,
+                        paidAt: $0.paidAt?.formatted(.iso8601))
+        }
+        net = total - refundTotal
     }
 }
 
@@ -329,11 +400,11 @@ enum PaymentsOpenAPI {
     static let document = """
         {"openapi": "3.1.0", "info": {"title": "SETRAG payments", "version": "1"},
          "paths": {
-          "/api/v1/payments/till": {"get": {"summary": "A counter agent's till: the cash payments they took on a day (local to Africa/Libreville), with the count and total of those that succeeded. Agents read their own; administrators any agent's (agent=).",
+          "/api/v1/payments/till": {"get": {"summary": "A counter agent's till: the cash payments they took on a day (local to Africa/Libreville), with the count and total of those that succeeded; the refunds they paid out in cash (refundCount, refundTotal, refunds); net = total - refundTotal. Agents read their own; administrators any agent's (agent=).",
             "parameters": [{"name": "date", "in": "query", "schema": {"type": "string", "format": "date"}},
                            {"name": "agent", "in": "query", "schema": {"type": "string", "maxLength": 64}}],
             "responses": {"200": {"description": "The till"}, "403": {"description": "Not an agent, or another agent's till"}, "422": {"description": "A bad date"}}}},
-          "/api/v1/payments": {"post": {"summary": "Pay a booking awaiting payment (Idempotency-Key required): its amountDue (the total, or an exchange's difference)",
+          "/api/v1/payments": {"post": {"summary": "Pay a booking whose seats are held (status held or awaiting_payment; Idempotency-Key required): its amountDue (the total, or an exchange's difference)",
             "requestBody": {"content": {"application/json": {"schema": {"type": "object",
               "required": ["pnr", "method"], "additionalProperties": false, "properties": {
                 "pnr": {"type": "string", "pattern": "^[A-Z2-9]{6}$"},
@@ -342,10 +413,51 @@ enum PaymentsOpenAPI {
             "responses": {"201": {"description": "the payment: succeeded (cash), pending (a PIN request was sent to the phone, or paymentUrl to open for a card), failed, or unknown (being reconciled)"},
               "404": {"description": "no such booking for this caller"}, "409": {"description": "booking not payable, or a payment in progress"},
               "422": {"description": "invalid fields"}, "503": {"description": "provider or booking unreachable; nothing charged"}}}},
-          "/api/v1/payments/{id}": {"get": {"summary": "A payment (its payer or staff), with what was paid back from it (refunds: reference, amount, reason, status pending|succeeded|failed|unknown|manual; manual: cash or card, paid at the counter or by the card acquirer)",
+          "/api/v1/payments/refunds": {"get": {"summary": "What a booking owes back (staff: agents, operations, audit): its refunds with reference, amount, reason, status (manual: owed in cash at a counter), the payment's method, and who paid it in cash, when",
+            "parameters": [{"name": "pnr", "in": "query", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9]{6}$"}}],
+            "responses": {"200": {"description": "The refunds, oldest first"}, "403": {"description": "Not staff"}, "422": {"description": "A bad PNR"}}}},
+          "/api/v1/payments/refunds/{reference}/cash": {"post": {"summary": "An agent pays a refund owed in cash (status manual: a card or cash payment, or a payout the wallet refused) at the counter (Idempotency-Key required): it becomes succeeded, is recorded against the agent's till, and the booking learns it (RefundPaid). Audited",
+            "parameters": [{"name": "reference", "in": "path", "required": true, "schema": {"type": "string", "maxLength": 40}}],
+            "responses": {"200": {"description": "The refund, paid"}, "403": {"description": "Not an agent"}, "404": {"description": "No such refund"},
+              "409": {"description": "Not owed in cash (refund-not-owed-in-cash): paid already, or going back to a wallet"}}}},
+          "/api/v1/payments/{id}": {"get": {"summary": "A payment (its payer or staff), with what was paid back from it (refunds: reference, amount, reason, status pending|succeeded|failed|unknown|manual; manual: cash or card, owed in cash at a counter)",
             "responses": {"200": {"description": "the payment"}, "404": {"description": "not found"}}}},
           "/api/v1/payments/callbacks/ebilling": {"post": {"summary": "E-Billing's signed callbacks (X-Ebilling-Timestamp, X-Ebilling-Signature: sha256=HMAC of timestamp.body)",
             "responses": {"200": {"description": "applied once"}, "401": {"description": "bad or stale signature"}}}}
          }}
         """
+}
+
+/// A refund as the staff see it: what it is, how the money goes back, and who paid it at a counter.
+struct RefundDetailJSON: Encodable, Sendable {
+    let reference: String
+    let pnr: String?
+    let amount: Int
+    let currency = "XAF"
+    let reason: String
+    /// pending, succeeded, failed, unknown (being reconciled), or manual (owed in cash, to be paid at a counter).
+    let status: String
+    /// How the payment it comes from was made.
+    let method: String?
+    let createdAt: String?
+    let paidAt: String?
+    let paidBy: String?
+
+    init(_ refund: RefundRecord) {
+        reference = refund.reference
+        pnr = refund.owedPNR
+        amount = refund.amount
+        reason = refund.reason
+        status = refund.status
+        method = refund.method?.rawValue
+        createdAt = refund.createdAt?.formatted(.iso8601)
+        paidAt = refund.paidAt?.formatted(.iso8601)
+        paidBy = refund.paidBy
+    }
+}
+
+struct RefundListJSON: Encodable, Sendable {
+    let pnr: String
+    let currency = "XAF"
+    let refunds: [RefundDetailJSON]
 }

@@ -61,6 +61,12 @@ struct BookingLifecycleTests {
         func expireUnpaid(now: Date, limit: Int) async throws -> Int {
             try await base.expireUnpaid(now: now, limit: limit)
         }
+        func paymentStarted(pnr: String, payment: String, now: Date) async throws -> Bool {
+            try await base.paymentStarted(pnr: pnr, payment: payment, now: now)
+        }
+        func paymentEnded(pnr: String, payment: String, now: Date) async throws -> Bool {
+            try await base.paymentEnded(pnr: pnr, payment: payment, now: now)
+        }
         func cancelPaid(pnr: String, _ change: StatusChange, refund: BookingRefundDue?, now: Date) async throws
             -> Bool
         {
@@ -275,7 +281,7 @@ struct BookingLifecycleTests {
             let store = fixture.parts.store
             #expect(try await store.booking(pnr: old)?.status == .expired)
             #expect(try await store.booking(pnr: paid)?.status == .confirmed)
-            #expect(try await store.booking(pnr: fresh)?.status == .awaitingPayment)
+            #expect(try await store.booking(pnr: fresh)?.status == .held)
             let shown = try await call(client, .get, "/api/v1/bookings/\(old)",
                                        token: try fixture.token("usr_a", .customer))
             #expect(shown["status"] as? String == "expired" && shown["holdExpiresAt"] as? String != nil)
@@ -285,7 +291,7 @@ struct BookingLifecycleTests {
             #expect(cancel.status == .conflict)
             let list = try await call(client, .get, "/api/v1/bookings", token: try fixture.token("usr_a", .customer))
             #expect(list.objects("bookings").map { $0["status"] as? String }
-                == ["awaiting_payment", "confirmed", "expired"])
+                == ["held", "confirmed", "expired"])
 
             // Idempotency keys are forgotten after 24 h: the same key then makes a new booking.
             let body = bookingBody(trip: trip)

@@ -87,7 +87,7 @@ struct BookingRouteTests {
             let pnr = try #require(created["pnr"] as? String)
             #expect(pnr.wholeMatch(of: /[2-9A-HJKMNP-Z]{6}/) != nil)
             #expect(created.headers[.location] == "/api/v1/bookings/\(pnr)")
-            #expect(created["status"] as? String == "awaiting_payment")
+            #expect(created["status"] as? String == "held")
             #expect(created["class"] as? String == "second")
             #expect(created["currency"] as? String == "XAF")
             #expect(created["total"] as? Int == 45_000)
@@ -281,7 +281,7 @@ struct BookingRouteTests {
             #expect(conductor.status == .forbidden)
             let untouched = try await call(client, .get, "/api/v1/bookings/\(pnr)",
                                            token: try fixture.token("usr_a", .customer))
-            #expect(untouched["status"] as? String == "awaiting_payment")
+            #expect(untouched["status"] as? String == "held")
 
             // A counter agent books for a customer: the customer owns it, the agent is recorded as seller.
             var forCustomer = bookingBody(trip: trip)

@@ -83,7 +83,7 @@ struct ExchangeTests {
             #expect(made.status == .created, "\(made.text)")
             let new = try #require(made["pnr"] as? String)
             #expect(new != old)
-            #expect(made["status"] as? String == "awaiting_payment")
+            #expect(made["status"] as? String == "held")
             #expect(made["amountDue"] as? Int == newTotal - oldBooking.total)
             #expect(made["total"] as? Int == newTotal)
             #expect((made["exchange"] as? [String: Any])?["of"] as? String == old)
@@ -177,7 +177,7 @@ struct ExchangeTests {
             #expect(quote["feePercent"] as? Int == 10 && quote["fee"] as? Int == total / 10)
             #expect(quote["amountDue"] as? Int == total / 10, "same class, same fare: the fee is what is due")
             let made = try await Self.exchange(client, fixture, first, trip: friday)
-            #expect(made["status"] as? String == "awaiting_payment" && made["amountDue"] as? Int == total / 10)
+            #expect(made["status"] as? String == "held" && made["amountDue"] as? Int == total / 10)
 
             // SETRAG cancels the Tuesday train: the other booking's exchange is free, and completes at once.
             let store = InventoryModule.parts(database: fixture.inventoryDB.pool).store

@@ -191,7 +191,7 @@ struct TripCancellationTests {
             // Published to nobody: the broker drops it.
             #expect(try await Self.relay(fixture, producer).relayOnce() == 1)
             try await Task.sleep(for: .milliseconds(500))
-            #expect(try await fixture.parts.store.booking(pnr: unpaid)?.status == .awaitingPayment)
+            #expect(try await fixture.parts.store.booking(pnr: unpaid)?.status == .held)
             #expect(try await Self.notices(fixture) == 0)
 
             let listener = try await Self.mqtt(broker, "booking-consumer")

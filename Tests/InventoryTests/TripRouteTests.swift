@@ -85,6 +85,44 @@ import Testing
         }
     }
 
+    @Test func theCalendarMarksTheDatesWithATrainForTheJourney() async throws {
+        let fixture = try await InventoryFixture.make(weeks: 2)
+        try await fixture.run { client in
+            // Owendo -> Franceville: 211 on Tuesdays, 433 on Thursdays, 513 on Fridays, 733 on Sundays.
+            let tomorrow = fixture.today.adding(days: 1)
+            let week = (0..<7).map { tomorrow.adding(days: $0) }
+            let expected = week.filter { [2, 4, 5, 7].contains($0.isoWeekday) }.map(\.description)
+            let answer = try await get(client, "/api/v1/trips/dates?from=owendo&to=FCV&start=\(tomorrow)&days=7")
+            #expect(answer.status == .ok)
+            #expect(answer["from"] as? String == "OWE" && answer["to"] as? String == "FCV")
+            #expect(answer["start"] as? String == tomorrow.description && answer["days"] as? Int == 7)
+            #expect(answer["dates"] as? [String] == expected)
+            // The other way: 232 on Tuesdays, 412 on Thursdays, 632 on Saturdays, 714 on Sundays.
+            let back = try await get(client, "/api/v1/trips/dates?from=FCV&to=OWE&start=\(tomorrow)&days=7")
+            #expect(back["dates"] as? [String]
+                    == week.filter { [2, 4, 6, 7].contains($0.isoWeekday) }.map(\.description))
+            // A past start counts from today; the default is 42 days from today.
+            let past = try await get(client, "/api/v1/trips/dates?from=OWE&to=FCV&start=\(fixture.today.adding(days: -10))")
+            #expect(past.status == .ok && past["start"] as? String == fixture.today.description)
+            #expect(past["days"] as? Int == 42)
+            // A cancelled trip is not offered.
+            let tuesday = fixture.next(2, after: tomorrow)
+            let id = try await fixture.tripID(train: 211, date: tuesday)
+            _ = try await fixture.parts.store.cancel(trip: id, reason: "test", requestID: "t", now: Date())
+            let after = try await get(client, "/api/v1/trips/dates?from=OWE&to=FCV&start=\(tomorrow)&days=7")
+            #expect(after["dates"] as? [String] == expected.filter { $0 != tuesday.description })
+            // Bad input: a clear 422 naming the field.
+            for (query, field) in [("from=XXX&to=FCV", "from"), ("from=OWE&to=owendo", "to"), ("to=FCV", "from"),
+                                   ("from=OWE&to=FCV&days=0", "days"), ("from=OWE&to=FCV&days=63", "days"),
+                                   ("from=OWE&to=FCV&days=abc", "days"), ("from=OWE&to=FCV&start=2026-02-30", "start")] {
+                let bad = try await get(client, "/api/v1/trips/dates?\(query)")
+                #expect(bad.status == .unprocessableContent, "\(query)")
+                #expect((bad["errors"] as? [[String: Any]])?.contains { $0["field"] as? String == field } == true,
+                        "\(query)")
+            }
+        }
+    }
+
     @Test func seatCountsPerClassMatchTheConsist() async throws {
         let fixture = try await InventoryFixture.make(weeks: 1)
         try await fixture.run { client in
@@ -249,7 +287,7 @@ import Testing
             #expect(document.status == .ok)
             #expect(document["openapi"] as? String == "3.1.0")
             let paths = (document["paths"] as? [String: Any])?.keys.sorted()
-            #expect(paths == ["/api/v1/stations", "/api/v1/trips", "/api/v1/trips/{tripId}/cancel",
+            #expect(paths == ["/api/v1/stations", "/api/v1/trips", "/api/v1/trips/dates", "/api/v1/trips/{tripId}/cancel",
                               "/api/v1/trips/{tripId}/consist", "/api/v1/trips/{tripId}/locomotive",
                               "/api/v1/trips/{tripId}/seats"])
             let trips = (document["paths"] as? [String: Any])?["/api/v1/trips"] as? [String: Any]

@@ -32,6 +32,14 @@ struct RefundEventTests {
             Issue.record("booking told unexpectedly")
             throw Unexpected()
         }
+        func paying(pnr: String, payment: String) async throws -> BookingView {
+            Issue.record("booking told unexpectedly")
+            throw Unexpected()
+        }
+        func unpaid(pnr: String, payment: String) async throws {
+            Issue.record("booking told unexpectedly")
+            throw Unexpected()
+        }
     }
 
     /// A catch-up feed that serves the events it was given.
@@ -173,6 +181,85 @@ struct RefundEventTests {
             #expect(try await harness.consumer().apply(more))
             let left = try await harness.parts.store.refunds(paymentID: cash.id)
             #expect(left.map(\.amount) == [25_300, 4_700])
+        }
+    }
+
+    struct OutboxRow: Decodable {
+        let name: String
+        let payload: String
+    }
+
+    /// The `RefundPaid` events in payments' outbox, decoded.
+    static func refundsPaid(_ harness: Harness) async throws -> [RefundPaid] {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try await harness.db.pool.raw("SELECT name, payload FROM event_outbox ORDER BY sequence")
+            .all(decoding: OutboxRow.self).map { row in
+                #expect(row.name == "RefundPaid")
+                return try decoder.decode(RefundPaid.self, from: Data(row.payload.utf8))
+            }
+    }
+
+    @Test func aCardRefundIsPaidInCashOnceAndEveryPaidRefundIsAnnouncedOnce() async throws {
+        try await Self.run { harness in
+            let store = harness.parts.store
+            let card = try await harness.paid("D6E7F8", method: .card, payer: "+24166123456", amount: 17_000)
+            #expect(try await harness.consumer().apply(
+                try Self.event(pnr: "D6E7F8", amount: 15_300, paidUnder: ["D6E7F8"])))
+            let reference = "RFD-D6E7F8-\(card.publicID)"
+            let owed = try await store.refunds(owedBy: "D6E7F8")
+            #expect(owed.map(\.reference) == [reference] && owed.map(\.status) == ["manual"])
+            #expect(owed.first?.method == .card && owed.first?.owedPNR == "D6E7F8" && owed.first?.paidBy == nil)
+            #expect(try await Self.refundsPaid(harness).isEmpty)
+
+            let paidAt = Date()
+            guard case .paid(let paid) = try await store.payInCash(reference: reference, agent: "usr_agent",
+                                                                   now: paidAt) else {
+                Issue.record("the refund was not paid")
+                return
+            }
+            #expect(paid.reference == reference && paid.amount == 15_300)
+            // A second agent (or a second click) finds it paid: one payout, one event.
+            guard case .notOwedInCash(let again) = try await store.payInCash(reference: reference, agent: "usr_b",
+                                                                             now: Date()) else {
+                Issue.record("a paid refund was paid again")
+                return
+            }
+            #expect(again.status == "succeeded" && again.paidBy == "usr_agent")
+            #expect(try await store.payInCash(reference: "RFD-NOSUCH-x", agent: "usr_agent", now: Date())
+                    == .notFound)
+            let announced = try await Self.refundsPaid(harness)
+            #expect(announced.map(\.pnr) == ["D6E7F8"] && announced.map(\.amount) == [15_300])
+            #expect(announced.map(\.via) == ["cash"] && announced.map(\.reference) == [reference])
+            // In the agent's till for the day, not in another's.
+            let day = paidAt.addingTimeInterval(-60)..<paidAt.addingTimeInterval(60)
+            #expect(try await store.refundsPaid(by: "usr_agent", from: day.lowerBound, to: day.upperBound)
+                .map(\.reference) == [reference])
+            #expect(try await store.refundsPaid(by: "usr_b", from: day.lowerBound, to: day.upperBound).isEmpty)
+
+            // A wallet refund announced when it succeeds, once, however often the aggregator says so.
+            let wallet = try await harness.paid("K7M2QX", amount: 45_000)
+            #expect(try await harness.consumer().apply(
+                try Self.event(pnr: "K7M2QX", amount: 40_500, paidUnder: ["K7M2QX"], sequence: 2)))
+            let refund = try #require(try await store.refunds(paymentID: wallet.id).first)
+            #expect(refund.owedPNR == "K7M2QX")
+            guard case .notOwedInCash = try await store.payInCash(reference: refund.reference, agent: "usr_agent",
+                                                                  now: Date()) else {
+                Issue.record("a wallet refund was paid in cash")
+                return
+            }
+            try await store.updateRefund(refund.id, status: "pending", providerID: "DSB-1", now: Date())
+            #expect(try await Self.refundsPaid(harness).count == 1)
+            try await store.updateRefund(refund.id, status: "succeeded", providerID: "DSB-1", now: Date())
+            try await store.updateRefund(refund.id, status: "succeeded", providerID: "DSB-1", now: Date())
+            let both = try await Self.refundsPaid(harness)
+            #expect(both.map(\.pnr) == ["D6E7F8", "K7M2QX"] && both.map(\.via) == ["cash", "wallet"])
+            #expect(both.last?.amount == 40_500)
+            // A second payment of a paid booking goes back whole, owed by no booking: nothing to announce.
+            let duplicate = try await store.refund(paymentID: wallet.id, reference: "RFD-\(wallet.publicID)-duplicate",
+                                                   amount: 4_500, reason: "duplicate", owedPNR: nil, now: Date())
+            try await store.updateRefund(duplicate.id, status: "succeeded", providerID: "DSB-2", now: Date())
+            #expect(try await Self.refundsPaid(harness).count == 2)
         }
     }
 

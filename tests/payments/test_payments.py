@@ -74,7 +74,7 @@ def book(platform, token: str, travel_class: str = "second", passengers: int = 1
     })
     assert response.status_code == 201, response.text[:500]
     booking = response.json()
-    assert booking["status"] == "awaiting_payment"
+    assert booking["status"] == "held"
     return booking
 
 
@@ -120,7 +120,11 @@ def test_a_declined_push_fails_and_the_booking_still_waits(platform, customer, s
                    {"pnr": booking["pnr"], "method": "airtel_money", "msisdn": "077001122"}).json()
     failed = wait_for(platform, customer, payment["id"], "failed")
     assert failed["status"] == "failed", failed
-    assert get(platform, f"/api/v1/bookings/{booking['pnr']}", customer).json()["status"] == "awaiting_payment"
+    # Its seats are held again for another payment (payments tells booking right after the outcome).
+    deadline = time.time() + 10
+    while get(platform, f"/api/v1/bookings/{booking['pnr']}", customer).json()["status"] != "held":
+        assert time.time() < deadline, "the booking did not go back to held after the declined payment"
+        time.sleep(0.2)
     # Another try, with a Moov wallet that pays, goes through.
     retry = post(platform, "/api/v1/payments", customer,
                  {"pnr": booking["pnr"], "method": "moov_money", "msisdn": "066334455"})
@@ -412,7 +416,7 @@ def test_an_exchange_to_a_dearer_trip_is_paid_then_the_old_tickets_are_refused(p
     exchanged = post(platform, f"/api/v1/bookings/{booking['pnr']}/exchange", customer, body, key=key)
     assert exchanged.status_code == 201, exchanged.text[:500]
     new = exchanged.json()
-    assert new["status"] == "awaiting_payment" and new["amountDue"] == due and new["exchange"]["of"] == booking["pnr"]
+    assert new["status"] == "held" and new["amountDue"] == due and new["exchange"]["of"] == booking["pnr"]
     # The same key and body: the same exchange; another body under that key is refused.
     assert post(platform, f"/api/v1/bookings/{booking['pnr']}/exchange", customer, body, key=key).json()["pnr"] \
         == new["pnr"]

@@ -136,7 +136,7 @@ def book(platform, token: str, travel_class: str = "second", passengers: int = 1
     })
     assert response.status_code == 201, response.text[:500]
     booking = response.json()
-    assert booking["status"] == "awaiting_payment", booking
+    assert booking["status"] == "held" and booking["holdExpiresAt"], booking
     return booking
 
 
@@ -169,6 +169,12 @@ def eventually(probe, seconds: float, what: str, interval: float = 0.25):
         if time.time() > deadline:
             pytest.fail(f"{what}: still not so after {seconds} s (last: {value!r})", pytrace=False)
         time.sleep(interval)
+
+
+def booking_reaches(platform, token: str, pnr: str, status: str, seconds: float = 10) -> dict:
+    """The booking as soon as it is in `status` (payments tells booking right after a payment's outcome)."""
+    return eventually(lambda: (lambda b: b if b["status"] == status else None)(booking_of(platform, token, pnr)),
+                      seconds, f"booking {pnr} {status}")
 
 
 def settled_payment(platform, token: str, payment_id: str, seconds: float = 30) -> dict:
@@ -225,6 +231,13 @@ def refund_paid_out(platform, token: str, simulator: str, payment_id: str, refer
     assert [r["amount"] for r in refunds] == [amount], refunds
 
 
+def refunded(platform, token: str, pnr: str, amount: int) -> None:
+    """Booking heard that the refund it owed was paid back in full: refunded, and its holder told."""
+    booking = booking_reaches(platform, token, pnr, "refunded")
+    assert booking["refundAmount"] == amount and booking["refundedAmount"] == amount, booking
+    assert any(n["kind"] == "refund-paid" for n in booking["notices"]), booking["notices"]
+
+
 # ---------------------------------------------------------------------------------------------- a hold runs out
 
 def make_hold_run_out(databases: Databases, booking: dict) -> None:
@@ -246,7 +259,7 @@ def make_hold_run_out(databases: Databases, booking: dict) -> None:
                        "WHERE hold_id = %s AND hold_expires_at IS NOT NULL", (hold,))
         assert cursor.rowcount > 0
         cursor.execute(f"UPDATE `{databases.booking}`.bookings SET hold_expires_at = {past} "
-                       "WHERE pnr = %s AND status = 'awaiting_payment'", (booking["pnr"],))
+                       "WHERE pnr = %s AND status IN ('held', 'awaiting_payment')", (booking["pnr"],))
         assert cursor.rowcount == 1
         connection.commit()
 
@@ -344,7 +357,8 @@ def queries(db: Databases) -> dict[str, str]:
                 (SELECT COALESCE(SUM(amount), 0) FROM {P}.refunds WHERE status <> 'failed') AS refunded,
                 (SELECT COALESCE(SUM(total_amount), 0) FROM {B}.bookings WHERE status = 'confirmed') AS confirmed,
                 (SELECT COALESCE(SUM(total_amount - refund_amount), 0) FROM {B}.bookings
-                    WHERE status = 'refund_pending') AS cancellation_fees,
+                    WHERE status = 'refund_pending' OR (status = 'refunded' AND cancelled_at > paid_at))
+                    AS cancellation_fees,
                 (SELECT COALESCE(SUM(n.exchange_fee), 0) FROM {B}.bookings o JOIN {B}.bookings n
                     ON n.pnr = o.exchanged_to AND n.exchange_of = o.pnr WHERE o.status = 'exchanged')
                     AS exchange_fees""",
@@ -362,7 +376,7 @@ def read_snapshot(db: Databases) -> Snapshot:
     return snapshot
 
 
-PAID_STATES = {"confirmed", "refund_pending", "refund_due", "exchanged"}
+PAID_STATES = {"confirmed", "refund_pending", "refund_due", "refunded", "exchanged"}
 
 
 def violations(s: Snapshot) -> list[str]:
@@ -399,7 +413,8 @@ def violations(s: Snapshot) -> list[str]:
     # ... and whatever a paid booking's rules give back is recorded as refunds, no more and no less.
     for pnr in set(bookings) | set(refunds):
         b = bookings.get(pnr)
-        owed = (b["refund_amount"] or 0) if b and b["status"] in ("refund_pending", "refund_due", "exchanged") else 0
+        owed = ((b["refund_amount"] or 0) if b and b["status"] in ("refund_pending", "refund_due", "refunded", "exchanged")
+                else 0)
         got = refunds.get(pnr)
         recorded = int(got["recorded"]) if got else 0
         if recorded != owed:
@@ -523,7 +538,7 @@ def saga_success_then_exchange_to_a_dearer_train(platform, customer, agent, simu
     quote = get(platform, f"/api/v1/bookings/{booking['pnr']}/exchange?tripId={later}&class=first", customer).json()
     new = post(platform, f"/api/v1/bookings/{booking['pnr']}/exchange", customer,
                {"tripId": later, "class": "first"}).json()
-    assert new["status"] == "awaiting_payment" and new["amountDue"] == quote["amountDue"] > 0, new
+    assert new["status"] == "held" and new["amountDue"] == quote["amountDue"] > 0, new
     difference = start_payment(platform, customer, new["pnr"], "066 81 00 01", "moov_money")
     assert difference["amount"] == quote["amountDue"]
     assert settled_payment(platform, customer, difference["id"])["bookingStatus"] == "confirmed"
@@ -539,7 +554,8 @@ def saga_decline_then_another_wallet_then_cancel(platform, customer, agent, simu
     declined = start_payment(platform, customer, booking["pnr"], "077810002", "airtel_money")
     failed = settled_payment(platform, customer, declined["id"])
     assert failed["status"] == "failed", failed
-    assert booking_of(platform, customer, booking["pnr"])["status"] == "awaiting_payment"
+    # The payment ended unpaid: the booking's seats are held again, for another payment.
+    booking_reaches(platform, customer, booking["pnr"], "held")
     assert_invariants(databases)
 
     retry = start_payment(platform, customer, booking["pnr"], "062810002", "moov_money")
@@ -550,6 +566,7 @@ def saga_decline_then_another_wallet_then_cancel(platform, customer, agent, simu
     assert refund in (booking["total"] - booking["total"] // 10, booking["total"] - booking["total"] // 5), refund
     refund_paid_out(platform, customer, simulator, retry["id"], f"RFD-{booking['pnr']}-{retry['id']}", refund,
                     "062810002")
+    refunded(platform, customer, booking["pnr"], refund)
 
 
 def saga_timeout_then_success_then_cancel(platform, customer, agent, simulator, databases):
@@ -569,6 +586,7 @@ def saga_timeout_then_success_then_cancel(platform, customer, agent, simulator, 
     # The payout to that wallet follows its scenario too: it succeeds, late.
     refund_paid_out(platform, customer, simulator, payment["id"], f"RFD-{booking['pnr']}-{payment['id']}",
                     cancelled["refundAmount"], "066810003")
+    refunded(platform, customer, booking["pnr"], cancelled["refundAmount"])
 
 
 def saga_timeout_then_failure_then_cancel_unpaid(platform, customer, agent, simulator, databases):
@@ -578,7 +596,7 @@ def saga_timeout_then_failure_then_cancel_unpaid(platform, customer, agent, simu
     final = settled_payment(platform, customer, payment["id"])
     assert final["status"] in ("expired", "failed"), final
     assert final["refunds"] == [], final
-    assert booking_of(platform, customer, booking["pnr"])["status"] == "awaiting_payment"
+    booking_reaches(platform, customer, booking["pnr"], "held")
     assert_invariants(databases)
 
     cancelled = post(platform, f"/api/v1/bookings/{booking['pnr']}/cancel", customer, {}).json()
@@ -608,6 +626,10 @@ def saga_duplicate_callback_then_exchange_to_a_cheaper_class(platform, customer,
     assert back == booking["total"] - new["total"] - quote["fee"] > 0, (new, quote)
     refund_paid_out(platform, customer, simulator, payment["id"], f"RFD-{booking['pnr']}-{payment['id']}", back,
                     "065810005")
+    # The old booking stays exchanged; what came back is counted on it.
+    old = eventually(lambda: (lambda b: b if b.get("refundedAmount") == back else None)(
+        booking_of(platform, customer, booking["pnr"])), 10, "the exchange's refund counted")
+    assert old["status"] == "exchanged", old
 
 
 def saga_late_callback_found_by_the_reconciler(platform, customer, agent, simulator, databases):
@@ -644,6 +666,7 @@ def saga_lost_answer_unknown_then_reconciled(platform, customer, agent, simulato
     assert cancelled["status"] == "refund_pending", cancelled
     refund_paid_out(platform, customer, simulator, payment["id"], f"RFD-{booking['pnr']}-{payment['id']}",
                     cancelled["refundAmount"], "074810011")
+    refunded(platform, customer, booking["pnr"], cancelled["refundAmount"])
 
 
 def hold_seconds(booking: dict) -> float:
@@ -683,6 +706,7 @@ def saga_paid_after_the_hold_expired_and_the_seats_were_sold(platform, customer,
     assert get(platform, f"/api/v1/bookings/{booking['pnr']}/tickets", customer).status_code == 409
     refund_paid_out(platform, customer, simulator, payment["id"], f"RFD-{payment['id']}-seats-gone",
                     booking["total"], "077810007")
+    refunded(platform, customer, booking["pnr"], booking["total"])
     assert booking_of(platform, agent, other["pnr"])["status"] == "confirmed"
 
 
@@ -705,6 +729,7 @@ def saga_paid_after_the_customer_cancelled_the_unpaid_booking(platform, customer
     assert paid["status"] == "succeeded" and paid["bookingStatus"] == "refund_due", paid
     refund_paid_out(platform, customer, simulator, payment["id"], f"RFD-{payment['id']}-seats-gone",
                     booking["total"], "062810009")
+    refunded(platform, customer, booking["pnr"], booking["total"])
 
 
 def saga_exchange_difference_paid_after_the_old_booking_was_cancelled(platform, customer, agent, simulator,
@@ -718,7 +743,7 @@ def saga_exchange_difference_paid_after_the_old_booking_was_cancelled(platform, 
     assert settled_payment(platform, customer, first["id"])["bookingStatus"] == "confirmed"
     new = post(platform, f"/api/v1/bookings/{booking['pnr']}/exchange", customer,
                {"tripId": booking["trip"]["id"], "class": "first"}).json()
-    assert new["status"] == "awaiting_payment" and new["amountDue"] > 0, new
+    assert new["status"] == "held" and new["amountDue"] > 0, new
     difference = start_payment(platform, customer, new["pnr"], "066810010", "moov_money")
     cancelled = post(platform, f"/api/v1/bookings/{booking['pnr']}/cancel", customer, {}).json()
     assert cancelled["status"] == "refund_pending", cancelled
@@ -729,6 +754,51 @@ def saga_exchange_difference_paid_after_the_old_booking_was_cancelled(platform, 
                     new["amountDue"], "066810010")
     refund_paid_out(platform, customer, simulator, first["id"], f"RFD-{booking['pnr']}-{first['id']}",
                     cancelled["refundAmount"], "074810010")
+    refunded(platform, customer, new["pnr"], new["amountDue"])
+    refunded(platform, customer, booking["pnr"], cancelled["refundAmount"])
+
+
+def saga_card_payment_cancelled_then_refund_paid_in_cash_at_a_counter(platform, customer, agent, simulator,
+                                                                      databases):
+    # The aggregator's API pays back to wallets only: a card payment's refund is owed in cash, and an agent pays it
+    # at a counter, against their till. The booking then reads refunded.
+    booking = book(platform, customer)
+    card = start_payment(platform, customer, booking["pnr"], "074998801", "card")
+    assert card["status"] == "pending" and card["paymentUrl"], card
+    assert booking_of(platform, customer, booking["pnr"])["status"] == "awaiting_payment"
+    paid = requests.post(card["paymentUrl"], data={"action": "pay", "payment_system_name": "card"},
+                         allow_redirects=False, timeout=10)
+    assert paid.status_code == 303, paid.text[:300]
+    assert settled_payment(platform, customer, card["id"])["bookingStatus"] == "confirmed"
+    cancelled = post(platform, f"/api/v1/bookings/{booking['pnr']}/cancel", customer, {}).json()
+    assert cancelled["status"] == "refund_pending" and cancelled["refundAmount"] > 0, cancelled
+    reference = f"RFD-{booking['pnr']}-{card['id']}"
+    owed = eventually(lambda: [r for r in payment_of(platform, customer, card["id"])["refunds"]
+                               if r["reference"] == reference], 30, "the card refund recorded")
+    assert owed[0]["status"] == "manual" and owed[0]["amount"] == cancelled["refundAmount"], owed
+    assert get(platform, f"/api/v1/payments/refunds?pnr={booking['pnr']}", customer).status_code == 403
+    listed = get(platform, f"/api/v1/payments/refunds?pnr={booking['pnr'].lower()}", agent).json()
+    assert [(r["reference"], r["status"], r["method"], r["amount"]) for r in listed["refunds"]] \
+        == [(reference, "manual", "card", cancelled["refundAmount"])], listed
+    before = get(platform, "/api/v1/payments/till", agent).json()
+
+    key = str(uuid.uuid4())
+    assert post(platform, f"/api/v1/payments/refunds/{reference}/cash", customer, {}).status_code == 403
+    cash = post(platform, f"/api/v1/payments/refunds/{reference}/cash", agent, {}, key=key)
+    assert cash.status_code == 200, cash.text[:300]
+    assert cash.json()["status"] == "succeeded" and cash.json()["paidBy"] == before["agent"], cash.json()
+    again = post(platform, f"/api/v1/payments/refunds/{reference}/cash", agent, {}, key=key)
+    assert again.status_code == 200 and again.json() == cash.json(), again.text[:300]
+    twice = post(platform, f"/api/v1/payments/refunds/{reference}/cash", agent, {})
+    assert twice.status_code == 409 and twice.json()["type"].endswith("refund-not-owed-in-cash"), twice.text[:300]
+    assert post(platform, "/api/v1/payments/refunds/RFD-NOSUCH-pay_x/cash", agent, {}).status_code == 404
+
+    till = get(platform, "/api/v1/payments/till", agent).json()
+    assert till["refundCount"] == before["refundCount"] + 1, till
+    assert till["refundTotal"] == before["refundTotal"] + cancelled["refundAmount"], till
+    assert till["net"] == till["total"] - till["refundTotal"], till
+    assert reference in [r["reference"] for r in till["refunds"]], till
+    refunded(platform, customer, booking["pnr"], cancelled["refundAmount"])
 
 
 SAGAS = {
@@ -743,6 +813,7 @@ SAGAS = {
     "hold_expired_seats_free": saga_paid_after_the_hold_expired_and_the_seats_still_free,
     "paid_after_cancel": saga_paid_after_the_customer_cancelled_the_unpaid_booking,
     "exchange_paid_after_old_cancelled": saga_exchange_difference_paid_after_the_old_booking_was_cancelled,
+    "card_refund_paid_in_cash": saga_card_payment_cancelled_then_refund_paid_in_cash_at_a_counter,
 }
 
 

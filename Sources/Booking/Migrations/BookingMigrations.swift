@@ -223,5 +223,19 @@ enum BookingMigrations {
                 'cancelled', 'refund_pending', 'refund_due', 'expired', 'exchanged'))
             """,
         ]),
+        // The states OSDM names on either side: held (seats held, no payment started; awaiting_payment now means a
+        // payment is under way, paying_payment) and refunded (what was owed has been paid back: refunded_amount,
+        // from payments' RefundPaid, counted once each through the inbox). Bookings awaiting payment stay so.
+        Migration("booking_0007_held_refunded", [
+            """
+            ALTER TABLE bookings ADD COLUMN paying_payment VARCHAR(40) NULL,
+                ADD COLUMN refunded_amount INT UNSIGNED NOT NULL DEFAULT 0
+            """,
+            "ALTER TABLE bookings DROP CONSTRAINT bookings_status",
+            """
+            ALTER TABLE bookings ADD CONSTRAINT bookings_status CHECK (status IN ('held', 'awaiting_payment',
+                'confirmed', 'cancelled', 'refund_pending', 'refund_due', 'refunded', 'expired', 'exchanged'))
+            """,
+        ]),
     ]
 }
