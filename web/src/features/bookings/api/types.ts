@@ -1,15 +1,23 @@
 // Shapes of booking's and payments' resources (booking's OpenAPI document: `Booking`, `BookingList`; payments':
 // the payment). Times are ISO 8601 with Libreville's offset; amounts are whole francs CFA (XAF).
 
+/**
+ * `held`: just made, its seats held until `holdExpiresAt`, no payment started yet; `awaiting_payment`: a payment is
+ * under way (both may be paid); `refund_pending`/`refund_due`: money is owed back; `refunded`: it was paid back in
+ * full (the end).
+ */
 export type BookingStatus =
+  | 'held'
   | 'awaiting_payment'
   | 'confirmed'
   | 'cancelled'
   | 'refund_pending'
   | 'refund_due'
   | 'expired'
-  | 'exchanged';
+  | 'exchanged'
+  | 'refunded';
 export const BOOKING_STATUSES: readonly BookingStatus[] = [
+  'held',
   'awaiting_payment',
   'confirmed',
   'cancelled',
@@ -17,6 +25,7 @@ export const BOOKING_STATUSES: readonly BookingStatus[] = [
   'refund_due',
   'expired',
   'exchanged',
+  'refunded',
 ];
 
 export type TravelClass = 'vip' | 'first' | 'second';
@@ -54,11 +63,16 @@ export interface Booking {
   contactPhone: string;
   total: number;
   currency: 'XAF';
-  /** awaiting_payment: pay before this; expired: when the seats were let go. */
+  /** held, awaiting_payment: pay before this; expired: when the seats were let go. */
   holdExpiresAt?: string;
-  /** What is owed back (refund_pending, refund_due; exchanged: what the exchange paid back); 0 when cancelled unpaid. */
+  /**
+   * What is owed back (refund_pending, refund_due), or was paid back (refunded; exchanged: what the exchange paid
+   * back); 0 when cancelled unpaid.
+   */
   refundAmount?: number;
-  /** awaiting_payment, expired: what a payment must bring (the total, or an exchange's difference). */
+  /** What was paid back so far (set with `refundAmount`): equal to it once `refunded`. */
+  refundedAmount?: number;
+  /** held, awaiting_payment, expired: what a payment must bring (the total, or an exchange's difference). */
   amountDue?: number;
   /** Made by exchanging another booking: how it was priced. */
   exchange?: ExchangeTerms;
