@@ -194,9 +194,20 @@ export interface Payment {
   status: PaymentStatus;
   /** Card payments: the aggregator's page to send the browser to. */
   paymentUrl?: string;
+  /** Money paid back from this payment (`manual`: owed in cash at a counter). */
+  refunds?: PaymentRefund[];
   /** The booking's status once booking has been told of a successful payment. */
   bookingStatus?: BookingStatus;
   createdAt: string;
+}
+
+export interface PaymentRefund {
+  reference: string;
+  /** pending, succeeded, failed, unknown, or manual (to collect in cash at a SETRAG counter). */
+  status: string;
+  amount: number;
+  reason?: string;
+  paidAt?: string | null;
 }
 
 export interface NewPayment {

@@ -22,6 +22,7 @@ import { useNow } from '../useNow';
 import { isExchangeable } from '../exchange';
 import { followsTrain } from '../liveStatus';
 import { CancelPanel } from './CancelPanel';
+import { CashRefundNotice } from './CashRefundNotice';
 import { LiveTrainStatus } from './LiveTrainStatus';
 import { ExchangePanel } from './ExchangePanel';
 import { CLASS_NAMES, PASSENGER_TYPES, named } from './labels';
@@ -135,6 +136,9 @@ function BookingView({ pnr }: { pnr: string }) {
         onExchange={() => setExchangeRequest((n) => n + 1)}
         onRefund={() => setRefundRequest((n) => n + 1)}
       />
+      {booking.status === 'refund_pending' || booking.status === 'refund_due' ? (
+        <CashRefundNotice pnr={booking.pnr} />
+      ) : null}
       {!cancelledBySetrag && followsTrain(booking, Date.now()) ? (
         <LiveTrainStatus key={booking.trip.id} booking={booking} />
       ) : null}
