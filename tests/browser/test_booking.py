@@ -167,12 +167,12 @@ def test_book_two_seats_sign_in_pay_by_airtel_money_and_find_it_in_my_bookings(p
     expect(page.get_by_label("Téléphone mobile", exact=True)).to_have_value("074 12 34 56")
     page.get_by_role("button", name="Réserver", exact=True).click()
 
-    # The booking waits for its payment, with the time left.
+    # The booking waits for its payment (its seats held, no payment started yet), with the time left.
     expect(page).to_have_url(PNR_URL)
     pnr = PNR_URL.search(page.url).group(1)
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Réservation {pnr}")
     status = page.get_by_role("status").filter(has_text="En attente de paiement")
-    expect(status).to_contain_text(re.compile(r"Places réservées jusqu’à \d\dh\d\d\."))
+    expect(status).to_contain_text(re.compile(r"Places réservées jusqu’à \d\dh\d\d\s: choisissez votre paiement\."))
     expect(status).to_contain_text(re.compile(r"Il reste \d+ min \d\d s pour payer\."))
     for text in ["Owendo → Ndjolé", "Train 211", "Deuxième classe", "Awa Ndong", "GA123456", "Noa Ndong",
                  "Bébé sur les genoux · sans place", "Jade Ndong", "Enfant (4 à 11 ans)", f"voiture {coach}, place {seat}"]:
@@ -370,7 +370,7 @@ def test_english_labels_on_a_small_phone_screen(new_context, customer_state, scr
     pnr = PNR_URL.search(page.url).group(1)
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Booking {pnr}")
     status = page.get_by_role("status").filter(has_text="Awaiting payment")
-    expect(status).to_contain_text(re.compile(r"Seats held until \d\d:\d\d\."))
+    expect(status).to_contain_text(re.compile(r"Seats held until \d\d:\d\d: choose how to pay\."))
     expect(status).to_contain_text(re.compile(r"\d+ min \d\d s left to pay\."))
     main = page.get_by_role("main")
     for text in ["Your journey", "Travellers", "Baby on the lap", "Baby on the lap · no seat", "Payment method", "Bank card"]:

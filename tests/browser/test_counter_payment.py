@@ -21,7 +21,7 @@ def test_pay_cash_at_the_counter_before_the_deadline(new_context, states, screen
                            storage_state=states(CUSTOMER)).new_page()
     pnr = book_one_seat(customer)
     booking = customer.request.get(f"/api/v1/bookings/{pnr}").json()
-    assert booking["status"] == "held"
+    assert booking["status"] == "held"  # its seats held, no payment started
     deadline = datetime.fromisoformat(booking["holdExpiresAt"]).astimezone(LIBREVILLE)
     requests = []
     customer.on("request", lambda r: requests.append(r) if "/api/" in r.url and r.method != "GET" else None)

@@ -8,6 +8,7 @@ import {
   exchangeError,
   exchangeOutcome,
   isExchangeable,
+  quoteError,
   seatedCount,
 } from '../src/features/bookings/exchange';
 
@@ -60,12 +61,47 @@ describe('exchanging a booking', () => {
 
   it('offers the other trains and classes with a seat for each traveller, earliest first', () => {
     assert.equal(seatedCount(booking), 2); // the baby travels on a lap
-    const choices = exchangeChoices(search, booking);
+    const choices = exchangeChoices(search, booking, NOW);
     assert.deepEqual(
       choices.map((c) => c.id),
       ['41:first', '52:second'], // not the booked train and class, not a class with one seat left
     );
     assert.equal(choices[1].trainNumber, 513);
+  });
+
+  it('leaves out the trains that have already left (today’s search lists them too)', () => {
+    const today: TripChoices = {
+      date: '2026-11-22',
+      nextDates: [],
+      trips: [
+        {
+          id: 2, trainNumber: 733, service: 'omnibus', serviceDate: '2026-11-22',
+          departure: '2026-11-22T09:00:00+01:00', arrival: '2026-11-23T02:43:00+01:00',
+          classes: [{ class: 'second', seatsFree: 600, available: true }],
+        },
+        {
+          id: 66, trainNumber: 9303, service: 'express', serviceDate: '2026-11-22',
+          departure: '2026-11-22T11:50:00+01:00', arrival: '2026-11-23T01:09:00+01:00',
+          classes: [{ class: 'first', seatsFree: 180, available: true }],
+        },
+      ],
+    };
+    assert.deepEqual(exchangeChoices(today, booking, NOW).map((c) => c.trainNumber), [9303]);
+    assert.deepEqual(exchangeChoices(today, booking, Date.parse('2026-11-22T08:00:00+01:00')).map((c) => c.id), [
+      '2:second',
+      '66:first',
+    ]);
+  });
+
+  it('says the chosen train left, rather than the booking’s, when the booking’s own train is still to come', () => {
+    const departed = {
+      kind: 'problem' as const,
+      status: 409,
+      problem: { type: 'https://setrag.ga/problems/trip-departed', title: '', status: 409 },
+    };
+    assert.equal(quoteError(departed, booking, NOW), 'chosen-departed');
+    assert.equal(quoteError(departed, booking, Date.parse('2026-11-24T13:00:00+01:00')), 'departed');
+    assert.equal(quoteError({ kind: 'network' }, booking, NOW), 'network');
   });
 
   it('says whether the difference is to pay, to be paid back, or nothing', () => {

@@ -1,7 +1,7 @@
 // The app's routes: one path, one page. Unknown paths get a "not found" page.
 import type { ReactElement } from 'react';
 import { ProfilePage, SignUpPage, refreshSession, type Session } from '../features/account';
-import { AgentArea, CheckPage, CollectPage, ManifestPage, SalePage } from '../features/agent';
+import { AgentArea, CheckPage, CollectPage, ManifestPage, RefundPage, SalePage, TillPage } from '../features/agent';
 import { BookingPage, BookingsPage } from '../features/bookings';
 import { HomePage } from '../features/home';
 import { DevicesPage, LivePage, TrainPage } from '../features/live';
@@ -94,6 +94,10 @@ export function renderRoute(path: string, session: Session): ReactElement {
       return <SalePage access={accessTo('counter', session)} onRetry={retry} />;
     case '/agent/collect':
       return <CollectPage access={accessTo('counter', session)} onRetry={retry} />;
+    case '/agent/refund':
+      return <RefundPage access={accessTo('counter', session)} onRetry={retry} />;
+    case '/agent/till':
+      return <TillPage access={accessTo('counter', session)} onRetry={retry} />;
     case '/agent/devices':
       return <DevicesPage access={accessTo('tracking', session)} onRetry={retry} />;
     default:

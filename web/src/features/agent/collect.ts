@@ -14,17 +14,18 @@ export function cleanPnr(text: string): string | null {
 }
 
 export type CollectStatus =
-  /** Waiting for payment within its hold: the cash may be taken. */
+  /** Waiting for payment within its hold (`held`, or `awaiting_payment` of another attempt): the cash may be taken. */
   | 'due'
   /** Paid already (confirmed): nothing to take. */
   | 'paid'
   /** The hold ran out (whether or not booking has marked it yet): the seats were let go. */
   | 'expired'
-  /** Cancelled, refunded, exchanged: nothing to take. */
+  /** Cancelled, refund owed or refunded, exchanged: nothing to take. */
   | 'closed';
 
 export function collectStatus(booking: Pick<Booking, 'status' | 'holdExpiresAt'>, now: number): CollectStatus {
   switch (booking.status) {
+    case 'held':
     case 'awaiting_payment': {
       const end = booking.holdExpiresAt ? Date.parse(booking.holdExpiresAt) : NaN;
       return Number.isNaN(end) || end > now ? 'due' : 'expired';

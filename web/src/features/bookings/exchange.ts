@@ -33,16 +33,20 @@ export interface ExchangeChoice {
 }
 
 /**
- * The trains and classes of a search the booking can move to: enough seats free for its travellers, and not the
+ * The trains and classes of a search the booking can move to: not gone yet (the search of today lists the trains
+ * that have left too, which booking refuses with `trip-departed`), enough seats free for its travellers, and not the
  * train and class it is on already. Earliest first, then in the order of the classes inventory gave.
  */
 export function exchangeChoices(
   result: TripChoices,
   booking: Pick<Booking, 'trip' | 'class' | 'passengers'>,
+  now: number,
 ): ExchangeChoice[] {
   const needed = seatedCount(booking);
   const choices: ExchangeChoice[] = [];
-  const trips = [...result.trips].sort((a, b) => Date.parse(a.departure) - Date.parse(b.departure));
+  const trips = [...result.trips]
+    .filter((trip) => !(Date.parse(trip.departure) <= now))
+    .sort((a, b) => Date.parse(a.departure) - Date.parse(b.departure));
   for (const trip of trips) {
     for (const offer of trip.classes) {
       if (offer.seatsFree < needed) continue;
@@ -70,7 +74,7 @@ export function exchangeOutcome(quote: Pick<ExchangeQuote, 'amountDue' | 'refund
   return { kind: 'even' };
 }
 
-export type ExchangeError = 'departed' | 'state' | 'seats' | 'invalid' | 'network' | 'too-many-requests' | 'unexpected';
+export type ExchangeError = 'departed' | 'chosen-departed' | 'state' | 'seats' | 'invalid' | 'network' | 'too-many-requests' | 'unexpected';
 
 /** Which message an exchange's (or its price's) failure shows. */
 export function exchangeError(error: RequestError): ExchangeError {
@@ -82,4 +86,13 @@ export function exchangeError(error: RequestError): ExchangeError {
   if (error.status === 422 || error.status === 404) return 'invalid';
   if (error.status === 429) return 'too-many-requests';
   return 'unexpected';
+}
+
+/**
+ * Which message a failed price of the chosen train shows: `trip-departed` there is about the chosen train when the
+ * booking's own train is still to leave (it left while the traveller was choosing).
+ */
+export function quoteError(error: RequestError, booking: Pick<Booking, 'from'>, now: number): ExchangeError {
+  const code = exchangeError(error);
+  return code === 'departed' && Date.parse(booking.from.departure) > now ? 'chosen-departed' : code;
 }

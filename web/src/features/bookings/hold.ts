@@ -20,10 +20,18 @@ export function formatRemaining(seconds: number): string {
   return `${rest} s`;
 }
 
+/**
+ * Whether the booking waits for its payment: `held` (its seats held, no payment started yet) or `awaiting_payment` (a
+ * payment is under way). Both are paid the same way.
+ */
+export function waitsForPayment(status: string): boolean {
+  return status === 'held' || status === 'awaiting_payment';
+}
+
 /** Whether the booking may still be paid: it waits for payment and its hold has not run out. */
 export function isPayable(booking: Pick<Booking, 'status' | 'holdExpiresAt'>, now: number): boolean {
   return (
-    booking.status === 'awaiting_payment' &&
+    waitsForPayment(booking.status) &&
     booking.holdExpiresAt !== undefined &&
     secondsLeft(booking.holdExpiresAt, now) > 0
   );
@@ -34,7 +42,7 @@ export function isPayable(booking: Pick<Booking, 'status' | 'holdExpiresAt'>, no
  * a full refund when SETRAG cancelled the train.
  */
 export function isCancellable(booking: Pick<Booking, 'status' | 'from' | 'operatorCancellation'>, now: number): boolean {
-  if (booking.status !== 'awaiting_payment' && booking.status !== 'confirmed') return false;
+  if (!waitsForPayment(booking.status) && booking.status !== 'confirmed') return false;
   if (offersChoice(booking, 'refund')) return true;
   const departure = Date.parse(booking.from.departure);
   return Number.isNaN(departure) || departure > now;
@@ -45,6 +53,7 @@ export type StatusTone = 'waiting' | 'success' | 'neutral' | 'error';
 /** The tone of a status: waiting for payment, confirmed, ended by the traveller, or ended otherwise. */
 export function statusTone(status: BookingStatus): StatusTone {
   switch (status) {
+    case 'held':
     case 'awaiting_payment':
       return 'waiting';
     case 'confirmed':
@@ -52,6 +61,7 @@ export function statusTone(status: BookingStatus): StatusTone {
     case 'cancelled':
     case 'refund_pending':
     case 'exchanged':
+    case 'refunded':
       return 'neutral';
     default:
       return 'error';

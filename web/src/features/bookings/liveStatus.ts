@@ -2,6 +2,7 @@
 // station. Pure: no DOM, no i18n.
 import { delayOf, minutesBetween, type Delay, type TrainRun } from '../../lib/trains';
 import type { Booking } from './api/types';
+import { waitsForPayment } from './hold';
 
 export type Boarding =
   /** The train is on its way to the station: expected then (live estimate, else the timetable). */
@@ -33,7 +34,7 @@ export function followsTrain(
   booking: Pick<Booking, 'status'> & { from: { departure: string }; to: { arrival: string } },
   now: number,
 ): boolean {
-  if (booking.status !== 'confirmed' && booking.status !== 'awaiting_payment') return false;
+  if (booking.status !== 'confirmed' && !waitsForPayment(booking.status)) return false;
   const departure = Date.parse(booking.from.departure);
   const arrival = Date.parse(booking.to.arrival);
   if (Number.isNaN(departure) || Number.isNaN(arrival)) return false;

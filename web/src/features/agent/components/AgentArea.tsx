@@ -58,6 +58,22 @@ export function AgentArea({ access, canCheck, canSell, canManageDevices, onRetry
               <p>{t('agent.area.collectText')}</p>
             </li>
           ) : null}
+          {canSell ? (
+            <li className="card">
+              <h2>
+                <Link to="/agent/refund">{t('agent.area.refund')}</Link>
+              </h2>
+              <p>{t('agent.area.refundText')}</p>
+            </li>
+          ) : null}
+          {canSell ? (
+            <li className="card">
+              <h2>
+                <Link to="/agent/till">{t('agent.area.till')}</Link>
+              </h2>
+              <p>{t('agent.area.tillText')}</p>
+            </li>
+          ) : null}
           {canManageDevices ? (
             <li className="card">
               <h2>

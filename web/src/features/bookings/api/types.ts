@@ -1,15 +1,23 @@
 // Shapes of booking's and payments' resources (booking's OpenAPI document: `Booking`, `BookingList`; payments':
 // the payment). Times are ISO 8601 with Libreville's offset; amounts are whole francs CFA (XAF).
 
+/**
+ * `held`: just made, its seats held until `holdExpiresAt`, no payment started yet; `awaiting_payment`: a payment is
+ * under way (both may be paid); `refund_pending`/`refund_due`: money is owed back; `refunded`: it was paid back in
+ * full (the end).
+ */
 export type BookingStatus =
+  | 'held'
   | 'awaiting_payment'
   | 'confirmed'
   | 'cancelled'
   | 'refund_pending'
   | 'refund_due'
   | 'expired'
-  | 'exchanged';
+  | 'exchanged'
+  | 'refunded';
 export const BOOKING_STATUSES: readonly BookingStatus[] = [
+  'held',
   'awaiting_payment',
   'confirmed',
   'cancelled',
@@ -17,6 +25,7 @@ export const BOOKING_STATUSES: readonly BookingStatus[] = [
   'refund_due',
   'expired',
   'exchanged',
+  'refunded',
 ];
 
 export type TravelClass = 'vip' | 'first' | 'second';
@@ -54,11 +63,16 @@ export interface Booking {
   contactPhone: string;
   total: number;
   currency: 'XAF';
-  /** awaiting_payment: pay before this; expired: when the seats were let go. */
+  /** held, awaiting_payment: pay before this; expired: when the seats were let go. */
   holdExpiresAt?: string;
-  /** What is owed back (refund_pending, refund_due; exchanged: what the exchange paid back); 0 when cancelled unpaid. */
+  /**
+   * What is owed back (refund_pending, refund_due), or was paid back (refunded; exchanged: what the exchange paid
+   * back); 0 when cancelled unpaid.
+   */
   refundAmount?: number;
-  /** awaiting_payment, expired: what a payment must bring (the total, or an exchange's difference). */
+  /** What was paid back so far (set with `refundAmount`): equal to it once `refunded`. */
+  refundedAmount?: number;
+  /** held, awaiting_payment, expired: what a payment must bring (the total, or an exchange's difference). */
   amountDue?: number;
   /** Made by exchanging another booking: how it was priced. */
   exchange?: ExchangeTerms;
@@ -180,9 +194,20 @@ export interface Payment {
   status: PaymentStatus;
   /** Card payments: the aggregator's page to send the browser to. */
   paymentUrl?: string;
+  /** Money paid back from this payment (`manual`: owed in cash at a counter). */
+  refunds?: PaymentRefund[];
   /** The booking's status once booking has been told of a successful payment. */
   bookingStatus?: BookingStatus;
   createdAt: string;
+}
+
+export interface PaymentRefund {
+  reference: string;
+  /** pending, succeeded, failed, unknown, or manual (to collect in cash at a SETRAG counter). */
+  status: string;
+  amount: number;
+  reason?: string;
+  paidAt?: string | null;
 }
 
 export interface NewPayment {

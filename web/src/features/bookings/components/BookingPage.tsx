@@ -17,11 +17,12 @@ import { RequestStatus } from '../../../ui/RequestStatus';
 import { SignInLink } from '../../../ui/SignInLink';
 import { getBooking } from '../api/getBooking';
 import type { Booking } from '../api/types';
-import { formatRemaining, isCancellable, secondsLeft, statusTone } from '../hold';
+import { formatRemaining, isCancellable, secondsLeft, statusTone, waitsForPayment } from '../hold';
 import { useNow } from '../useNow';
 import { isExchangeable } from '../exchange';
 import { followsTrain } from '../liveStatus';
 import { CancelPanel } from './CancelPanel';
+import { CashRefundNotice } from './CashRefundNotice';
 import { LiveTrainStatus } from './LiveTrainStatus';
 import { ExchangePanel } from './ExchangePanel';
 import { CLASS_NAMES, PASSENGER_TYPES, named } from './labels';
@@ -78,7 +79,7 @@ function BookingView({ pnr }: { pnr: string }) {
   }, [focusStatus]);
 
   // Back from the card page with a booking already settled: `?payment=` has nothing more to say.
-  const settled = booking !== null && booking.status !== 'awaiting_payment';
+  const settled = booking !== null && !waitsForPayment(booking.status);
   // Tickets kept for offline use go once the booking is no longer confirmed (cancelled, refunded), or its train is.
   const status = booking?.status;
   const ticketsVoid = status !== undefined && (status !== 'confirmed' || cancelledBySetrag !== null);
@@ -135,10 +136,13 @@ function BookingView({ pnr }: { pnr: string }) {
         onExchange={() => setExchangeRequest((n) => n + 1)}
         onRefund={() => setRefundRequest((n) => n + 1)}
       />
+      {booking.status === 'refund_pending' || booking.status === 'refund_due' ? (
+        <CashRefundNotice pnr={booking.pnr} />
+      ) : null}
       {!cancelledBySetrag && followsTrain(booking, Date.now()) ? (
         <LiveTrainStatus key={booking.trip.id} booking={booking} />
       ) : null}
-      {booking.status === 'awaiting_payment' ? (
+      {waitsForPayment(booking.status) ? (
         <PaymentPanel
           booking={booking}
           followPayment={followPayment}
@@ -203,11 +207,11 @@ function StatusPanel({
       {text}
     </h2>
   );
-  if (cancelledBySetrag && ['confirmed', 'cancelled', 'refund_pending'].includes(booking.status)) {
+  if (cancelledBySetrag && ['confirmed', 'cancelled', 'refund_pending', 'refunded'].includes(booking.status)) {
     const view = cancelledBySetrag;
     // Booking's own words while they still hold (choose, or nothing to pay); the app's once a choice was made.
     const told =
-      view.message && booking.status !== 'refund_pending' ? (
+      view.message && booking.status !== 'refund_pending' && booking.status !== 'refunded' ? (
         <p className="booking-status__notice">{view.message}</p>
       ) : (
         <>
@@ -256,11 +260,13 @@ function StatusPanel({
         ) : (
           <p>{t('bookings.booking.refundText', { amount })}</p>
         );
+    } else if (booking.status === 'refunded') {
+      rest = <p className="booking-status__refund">{t('bookings.booking.refundedText', { amount })}</p>;
     } else if (!view.message) {
       rest = <p>{t('bookings.booking.cancelledNothingToRefund')}</p>;
     }
     const title =
-      booking.status === 'refund_pending' && refundPercent(booking) === 100
+      (booking.status === 'refund_pending' || booking.status === 'refunded') && refundPercent(booking) === 100
         ? t('bookings.tripCancelled.refundedTitle')
         : t('bookings.tripCancelled.title');
     return (
@@ -273,6 +279,24 @@ function StatusPanel({
   }
   let body;
   switch (booking.status) {
+    case 'held':
+      body = (
+        <>
+          {heading(t('bookings.booking.awaitingTitle'))}
+          {booking.exchange ? (
+            <p>
+              {t('bookings.booking.exchangeDue', {
+                pnr: booking.exchange.of,
+                amount: formatMoneyXAF(booking.amountDue ?? booking.exchange.amountDue),
+              })}
+            </p>
+          ) : null}
+          {booking.holdExpiresAt ? (
+            <HoldCountdown expiresAt={booking.holdExpiresAt} onOver={onHoldOver} held />
+          ) : null}
+        </>
+      );
+      break;
     case 'awaiting_payment':
       body = (
         <>
@@ -342,6 +366,20 @@ function StatusPanel({
         </>
       );
       break;
+    case 'refunded':
+      body = (
+        <>
+          {heading(t('bookings.booking.refundedTitle'))}
+          <p className="booking-status__refund">
+            {(booking.refundedAmount ?? booking.refundAmount) != null
+              ? t('bookings.booking.refundedText', {
+                  amount: formatMoneyXAF(booking.refundedAmount ?? booking.refundAmount ?? 0),
+                })
+              : t('bookings.booking.refundedDone')}
+          </p>
+        </>
+      );
+      break;
     case 'expired':
       body = (
         <>
@@ -366,7 +404,7 @@ function StatusPanel({
 }
 
 /** "Places réservées jusqu'à 14h05", and the minutes and seconds left, every second. */
-function HoldCountdown({ expiresAt, onOver }: { expiresAt: string; onOver: () => void }) {
+function HoldCountdown({ expiresAt, onOver, held = false }: { expiresAt: string; onOver: () => void; held?: boolean }) {
   const t = useT();
   const lang = useLang();
   const now = useNow(1000);
@@ -385,7 +423,9 @@ function HoldCountdown({ expiresAt, onOver }: { expiresAt: string; onOver: () =>
   return (
     <>
       <p className="booking-status__hold">
-        {t('bookings.booking.heldUntil', { time: formatTime(expiresAt, lang) })}
+        {t(held ? 'bookings.booking.heldUntilChoose' : 'bookings.booking.heldUntil', {
+          time: formatTime(expiresAt, lang),
+        })}
       </p>
       {/* Not announced every second: the time above says it once. */}
       <p className="booking-status__left" aria-hidden="true">

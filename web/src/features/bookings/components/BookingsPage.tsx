@@ -11,7 +11,7 @@ import { SignInLink } from '../../../ui/SignInLink';
 import { getBooking } from '../api/getBooking';
 import { listBookings } from '../api/listBookings';
 import type { BookingSummary, OperatorCancellation } from '../api/types';
-import { newestFirst, secondsLeft, statusTone } from '../hold';
+import { newestFirst, secondsLeft, statusTone, waitsForPayment } from '../hold';
 import { bookingsToLookUp, operatorCancellation } from '../tripCancelled';
 import { CLASS_NAMES, STATUS_NAMES, named } from './labels';
 
@@ -131,7 +131,7 @@ function BookingCard({
             {named(STATUS_NAMES, booking.status, t)}
           </span>
         )}
-        {booking.status === 'awaiting_payment' && booking.holdExpiresAt && secondsLeft(booking.holdExpiresAt, now) > 0 ? (
+        {waitsForPayment(booking.status) && booking.holdExpiresAt && secondsLeft(booking.holdExpiresAt, now) > 0 ? (
           <span> {t('bookings.list.payBefore', { time: formatTime(booking.holdExpiresAt, lang) })}</span>
         ) : null}
       </p>

@@ -9,11 +9,18 @@ import { exchangeBooking } from '../api/exchangeBooking';
 import { getExchangeQuote } from '../api/getExchangeQuote';
 import { searchTripChoices } from '../api/searchTripChoices';
 import type { Booking, TravelClass } from '../api/types';
-import { exchangeChoices, exchangeError, exchangeOutcome, seatedCount, type ExchangeError } from '../exchange';
+import {
+  exchangeChoices,
+  exchangeOutcome,
+  quoteError,
+  seatedCount,
+  type ExchangeError,
+} from '../exchange';
 import { CLASS_NAMES, named } from './labels';
 
 const MESSAGES: Record<ExchangeError, TKey> = {
   departed: 'bookings.exchange.errors.departed',
+  'chosen-departed': 'bookings.exchange.errors.chosenDeparted',
   state: 'bookings.exchange.errors.state',
   seats: 'bookings.exchange.errors.seats',
   invalid: 'bookings.exchange.errors.invalid',
@@ -97,7 +104,7 @@ function ExchangeForm({ booking, onExchanged, onBookingChanged, free, onClose }:
       signal,
     ),
   );
-  const choices = search.status === 'done' ? exchangeChoices(search.data, booking) : [];
+  const choices = search.status === 'done' ? exchangeChoices(search.data, booking, Date.now()) : [];
   const choice = choices.find((c) => c.id === choiceId) ?? null;
   const quote = useRequest(choice ? `exchange-quote/${booking.pnr}/${choice.id}` : null, (signal) =>
     getExchangeQuote(booking.pnr, { tripId: choice!.tripId, class: choice!.class }, signal),
@@ -116,7 +123,7 @@ function ExchangeForm({ booking, onExchanged, onBookingChanged, free, onClose }:
       onExchanged(result.data);
       return;
     }
-    const code = exchangeError(result.error);
+    const code = quoteError(result.error, booking, Date.now());
     if (code !== 'network') attempt.current = null;
     if (code === 'state' || code === 'departed') onBookingChanged();
     setError(code);
@@ -220,7 +227,7 @@ function ExchangeForm({ booking, onExchanged, onBookingChanged, free, onClose }:
             </p>
           </div>
         ) : quote.status === 'failed' ? (
-          <Notice tone="error">{t(MESSAGES[exchangeError(quote.error)])}</Notice>
+          <Notice tone="error">{t(MESSAGES[quoteError(quote.error, booking, Date.now())])}</Notice>
         ) : (
           <RequestStatus state={quote} loadingText={t('bookings.exchange.quoteLoading')} onRetry={quote.retry} />
         )

@@ -3,6 +3,7 @@ import type { TKey } from '../../../i18n';
 import type { BookingStatus, PassengerType, PaymentMethod, TravelClass } from '../api/types';
 
 export const STATUS_NAMES: Record<BookingStatus, TKey> = {
+  held: 'bookings.status.held',
   awaiting_payment: 'bookings.status.awaitingPayment',
   confirmed: 'bookings.status.confirmed',
   cancelled: 'bookings.status.cancelled',
@@ -10,6 +11,7 @@ export const STATUS_NAMES: Record<BookingStatus, TKey> = {
   refund_due: 'bookings.status.refundDue',
   expired: 'bookings.status.expired',
   exchanged: 'bookings.status.exchanged',
+  refunded: 'bookings.status.refunded',
 };
 
 export const CLASS_NAMES: Record<TravelClass, TKey> = {

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { useLang, useT, type TKey } from '../../../i18n';
 import { formatIsoDate, todayInLibreville } from '../../../lib/format';
 import { ComboboxField, type ComboboxOption } from '../../../ui/ComboboxField';
@@ -18,9 +18,10 @@ import {
   type SearchField,
   type TripSearch,
 } from '../search';
-import { matchStations } from '../stations';
+import { foldKey, matchStations, resolveStation } from '../stations';
 import { useStations } from '../useStations';
 import { countText } from './labels';
+import { TripCalendar } from './TripCalendar';
 
 const FIELD_MESSAGES: Record<SearchField, Partial<Record<SearchErrorCode, TKey>> & { invalid: TKey }> = {
   from: {
@@ -72,6 +73,8 @@ export function TripSearchForm({ search, errors: serverErrors, onSearch, focusOn
   const [focusFirstError, setFocusFirstError] = useState(0);
   const inputs = useRef<Partial<Record<SearchField, HTMLInputElement | HTMLSelectElement | null>>>({});
   const edited = useRef(false);
+  const [calendarOpen, setCalendarOpen] = useState(false);
+  const calendarButton = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
     if (focusOnMount) inputs.current.from?.focus();
@@ -147,6 +150,15 @@ export function TripSearchForm({ search, errors: serverErrors, onSearch, focusOn
   const fromOptions = stationOptions(draft.from);
   const toOptions = stationOptions(draft.to);
   const dates = quickDates(today);
+  // The journey whose days with a train the calendar marks: codes once the list is known, else the texts as typed.
+  const journeyStation = (text: string): string =>
+    stations ? resolveStation(text, stations)?.code ?? '' : text.trim();
+  const journey = { from: journeyStation(draft.from), to: journeyStation(draft.to) };
+  if (journey.from !== '' && foldKey(journey.from) === foldKey(journey.to)) journey.to = '';
+  const closeCalendar = useCallback((returnFocus: boolean) => {
+    setCalendarOpen(false);
+    if (returnFocus) calendarButton.current?.focus();
+  }, []);
   const hasErrors = SEARCH_FIELDS.some((field) => errors[field]);
 
   return (
@@ -210,6 +222,20 @@ export function TripSearchForm({ search, errors: serverErrors, onSearch, focusOn
             autoComplete="off"
             maxLength={10}
             value={draft.date}
+            addon={
+              <button
+                ref={calendarButton}
+                type="button"
+                className="button button--secondary trip-search__calendar-button"
+                aria-haspopup="dialog"
+                aria-expanded={calendarOpen}
+                aria-controls="trip-date-calendar"
+                onClick={() => setCalendarOpen((open) => !open)}
+              >
+                <CalendarIcon />
+                {t('trips.calendar.open')}
+              </button>
+            }
             onChange={(event) => update({ date: event.target.value })}
             onBlur={() => {
               // `24112026` or `24.11` reads back as `24/11/2026`, so the traveller sees which day was understood.
@@ -217,6 +243,20 @@ export function TripSearchForm({ search, errors: serverErrors, onSearch, focusOn
               if (iso && formatIsoDate(iso) !== draft.date) update({ date: formatIsoDate(iso) });
             }}
           />
+          {calendarOpen ? (
+            <TripCalendar
+              id="trip-date-calendar"
+              chosen={parseDateInput(draft.date, today)}
+              today={today}
+              from={journey.from}
+              to={journey.to}
+              onPick={(day) => {
+                update({ date: formatIsoDate(day) });
+                closeCalendar(true);
+              }}
+              onClose={closeCalendar}
+            />
+          ) : null}
           <p className="trip-search__quick-dates">
             <button
               type="button"
@@ -265,5 +305,14 @@ export function TripSearchForm({ search, errors: serverErrors, onSearch, focusOn
         {t('trips.search.submit')}
       </button>
     </form>
+  );
+}
+
+function CalendarIcon() {
+  return (
+    <svg className="trip-search__calendar-icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
+      <rect x="1.5" y="2.5" width="13" height="12" rx="1.5" fill="none" stroke="currentColor" />
+      <path d="M1.5 6h13M5 1v3M11 1v3" stroke="currentColor" fill="none" />
+    </svg>
   );
 }
