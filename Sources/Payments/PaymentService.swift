@@ -219,8 +219,10 @@ public struct PaymentService: Sendable {
                                             reference: reference ?? "RFD-\(payment.publicID)-\(reason)",
                                             amount: amount, reason: reason, owedPNR: owedPNR, now: now)
         guard refund.status == "pending" || refund.status == "unknown" else { return refund }
-        guard let wallet = payment.method.wallet, let payer = try await store.payer(of: payment),
-              let national = Wallet.national(e164: payer) else {
+        // To the wallet the customer chose for a refund owed in cash, else to the one that paid.
+        var target = try await store.payee(of: refund)
+        if target == nil, payment.method.wallet != nil { target = try await store.payer(of: payment) }
+        guard let target, let wallet = Wallet(e164: target), let national = Wallet.national(e164: target) else {
             try await store.updateRefund(refund.id, status: "manual", providerID: nil, now: now)
             refund.status = "manual"
             return refund
@@ -240,6 +242,26 @@ public struct PaymentService: Sendable {
         refund.status = status
         refund.providerID = payout.disbursementID
         return refund
+    }
+
+    /// The customer of a refund owed in cash (a card payment's, or a payout the wallet refused) has it paid to a
+    /// mobile-money wallet of theirs instead, through the aggregator's payouts. The refund's payer (or a counter
+    /// agent for them) only.
+    public func sendToWallet(reference: String, msisdn: String?, caller: Principal, now: Date) async throws
+        -> RefundRecord
+    {
+        guard (1...40).contains(reference.utf8.count), let refund = try await store.refund(reference: reference),
+              let payment = try await store.payment(id: refund.paymentID),
+              payment.owner == caller.subject || caller.has(.counterSell) else { throw PaymentsError.refundNotFound }
+        guard let msisdn, let e164 = GabonesePhone.mobileE164(msisdn), Wallet(e164: e164) != nil else {
+            throw PaymentsError.invalid([.init(field: "msisdn", code: msisdn == nil ? "required" : "invalid",
+                                               message: "an Airtel Money or Moov Money number")])
+        }
+        guard let moved = try await store.sendToWallet(reference: reference, payeeE164: e164, now: now),
+              moved.status == "pending" else { throw PaymentsError.refundNotOwedInCash(refund.status) }
+        // Sent at once; an unanswered payout is asked about by the reconciler, and the reference pays once.
+        return try await self.refund(payment, amount: moved.amount, reason: moved.reason, reference: moved.reference,
+                                     owedPNR: moved.owedPNR, now: now)
     }
 
     /// A refund's status from its payout's: a payout the wallet refused (closed account, limit reached) leaves the

@@ -58,8 +58,9 @@ public struct RefundRecord: Sendable, Equatable {
     /// Refunds owed in cash: the agent who paid it at a counter, and when.
     public var paidBy: String? = nil
     public var paidAt: Date? = nil
-    /// How the payment it comes from was made (lists only).
+    /// How the payment it comes from was made, and who made it (lists only).
     public var method: PaymentMethod? = nil
+    public var owner: String? = nil
     public var createdAt: Date? = nil
 }
 
@@ -295,6 +296,7 @@ public struct PaymentStore: Sendable {
     struct MethodRow: Decodable {
         let id: Int
         let method: String
+        let owner: String
     }
 
     /// The refunds a booking owes (or owed), oldest first, with how the payment each comes from was made.
@@ -303,10 +305,14 @@ public struct PaymentStore: Sendable {
             .all(decoding: RefundRow.self).map(\.record)
         guard !refunds.isEmpty else { return [] }
         let ids = Set(refunds.map(\.paymentID)).map { $0 as any Encodable & Sendable }
-        let methods = try await db.raw("SELECT id, method FROM payments WHERE id IN (\(binds: ids))")
+        let payments = try await db.raw("SELECT id, method, owner FROM payments WHERE id IN (\(binds: ids))")
             .all(decoding: MethodRow.self)
-        let byID = Dictionary(methods.map { ($0.id, PaymentMethod(rawValue: $0.method)) }, uniquingKeysWith: { a, _ in a })
-        for index in refunds.indices { refunds[index].method = byID[refunds[index].paymentID] ?? nil }
+        let byID = Dictionary(payments.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        for index in refunds.indices {
+            let payment = byID[refunds[index].paymentID]
+            refunds[index].method = payment.flatMap { PaymentMethod(rawValue: $0.method) }
+            refunds[index].owner = payment?.owner
+        }
         return refunds
     }
 
@@ -349,6 +355,33 @@ public struct PaymentStore: Sendable {
                       .first(decoding: RefundRow.self)?.record else { return }
             try await Self.announce(refund, via: "wallet", on: tx, now: now)
         }
+    }
+
+    static func payeeContext(_ reference: String) -> String { "payments:refund:\(reference):payee_msisdn" }
+
+    /// A refund owed in cash (`manual`) goes to a wallet its customer chose instead: it becomes `pending` with that
+    /// number (sealed), for the aggregator's payouts. Nil when it is not owed in cash (the refund as it is).
+    public func sendToWallet(reference: String, payeeE164: String, now: Date) async throws -> RefundRecord? {
+        let sealed = try crypto.seal(payeeE164, context: Self.payeeContext(reference))
+        _ = try await db.exec(SQLQueryString("""
+            UPDATE refunds SET status = 'pending', payee_msisdn = \(bind: sealed), updated_at = \(bind: now)
+            WHERE reference = \(bind: reference) AND status = 'manual'
+            """))
+        return try await refund(reference: reference)
+    }
+
+    struct PayeeRow: Decodable { let payee_msisdn: Data? }
+
+    /// The wallet a customer chose for a refund owed in cash, unsealed; nil when none was chosen.
+    public func payee(of refund: RefundRecord) async throws -> String? {
+        guard let sealed = try await db.raw("SELECT payee_msisdn FROM refunds WHERE id = \(bind: refund.id)")
+            .first(decoding: PayeeRow.self)?.payee_msisdn else { return nil }
+        return try crypto.open(sealed, context: Self.payeeContext(refund.reference))
+    }
+
+    /// The payment a refund comes from, with its owner: who may see the refund and choose where it goes.
+    public func owner(of refund: RefundRecord) async throws -> String? {
+        try await payment(id: refund.paymentID)?.owner
     }
 
     /// Outcomes of paying a refund in cash.

@@ -87,12 +87,14 @@ enum PaymentsMigrations {
             "CREATE INDEX payments_till ON payments (till_agent, created_at)",
         ]),
         // Whose refund each is (the booking that owes it: booking's BookingRefundDue, or a paid booking whose seats
-        // were gone; none for a second payment of a paid booking), and who paid a refund owed in cash at a counter,
-        // when (the agent's till). Existing rows learn their booking from their reason and reference.
+        // were gone; none for a second payment of a paid booking); who paid a refund owed in cash at a counter, when
+        // (the agent's till); and the wallet its customer chose to receive a refund owed in cash (sealed). Existing
+        // rows learn their booking from their reason and reference.
         Migration("payments_0004_refund_owner", [
             """
             ALTER TABLE refunds ADD COLUMN owed_pnr CHAR(6) NULL, ADD COLUMN paid_by VARCHAR(64) NULL,
-                ADD COLUMN paid_at DATETIME(6) NULL, ADD KEY refunds_owed (owed_pnr), ADD KEY refunds_till (paid_by, paid_at)
+                ADD COLUMN paid_at DATETIME(6) NULL, ADD COLUMN payee_msisdn VARBINARY(255) NULL,
+                ADD KEY refunds_owed (owed_pnr), ADD KEY refunds_till (paid_by, paid_at)
             """,
             """
             UPDATE refunds r JOIN payments p ON p.id = r.payment_id

@@ -198,10 +198,12 @@ struct PaymentsRoutes: Sendable {
                                          refunds: try await refunds),
                                 headers: [.cacheControl: "no-store"])
         }
-        // What a booking owes back, for the staff at a counter (agents) and the office (operations, audit).
+        // What a booking owes back: for the staff at a counter (agents) and the office (operations, audit) all of
+        // it; for a customer, the refunds of their own payments.
         router.get("/api/v1/payments/refunds") { request, context in
             let caller = try context.requirePrincipal()
-            guard caller.has(.counterSell) || caller.has(.operationsManage) || caller.has(.auditRead) else {
+            let staff = caller.has(.counterSell) || caller.has(.operationsManage) || caller.has(.auditRead)
+            guard staff || caller.has(.bookingsOwn) else {
                 throw ProblemError.forbidden("This needs the permission \(Permission.counterSell.rawValue)")
             }
             let pnr = (request.uri.queryParameters.get("pnr") ?? "").uppercased()
@@ -209,9 +211,25 @@ struct PaymentsRoutes: Sendable {
                 throw ProblemError.validation([.init(field: "pnr", code: "invalid",
                                                      message: "A booking reference: 6 letters or digits")])
             }
-            let refunds = try await parts.store.refunds(owedBy: pnr)
+            let refunds = try await parts.store.refunds(owedBy: pnr).filter { staff || $0.owner == caller.subject }
             return JSONResponse(RefundListJSON(pnr: pnr, refunds: refunds.map(RefundDetailJSON.init)),
                                 headers: [.cacheControl: "no-store"])
+        }
+        // A refund owed in cash goes to a mobile-money wallet its customer names instead (through the aggregator's
+        // payouts): the payer of the payment it comes from, or an agent for them.
+        router.post("/api/v1/payments/refunds/:reference/wallet") { request, context in
+            let caller = try context.requirePrincipal()
+            guard caller.has(.bookingsOwn) || caller.has(.counterSell) else {
+                throw ProblemError.forbidden("This needs the permission \(Permission.bookingsOwn.rawValue)")
+            }
+            let reference = try context.parameters.require("reference")
+            return try await parts.idempotency.run(request, context: context, caller: caller.subject) { call in
+                let body = try await call.request.decodeJSON(as: RefundWalletRequest.self, context: context)
+                let refund = try await parts.service.sendToWallet(reference: reference, msisdn: body.msisdn,
+                                                                  caller: caller, now: now())
+                return try IdempotentAnswer(json: RefundDetailJSON(refund), status: .ok,
+                                            headers: [.cacheControl: "no-store"])
+            }
         }
         // An agent pays a refund owed in cash (a card or cash payment, or a payout the wallet refused) at a
         // counter: recorded against the agent's till. Audited.
@@ -413,9 +431,15 @@ enum PaymentsOpenAPI {
             "responses": {"201": {"description": "the payment: succeeded (cash), pending (a PIN request was sent to the phone, or paymentUrl to open for a card), failed, or unknown (being reconciled)"},
               "404": {"description": "no such booking for this caller"}, "409": {"description": "booking not payable, or a payment in progress"},
               "422": {"description": "invalid fields"}, "503": {"description": "provider or booking unreachable; nothing charged"}}}},
-          "/api/v1/payments/refunds": {"get": {"summary": "What a booking owes back (staff: agents, operations, audit): its refunds with reference, amount, reason, status (manual: owed in cash at a counter), the payment's method, and who paid it in cash, when",
+          "/api/v1/payments/refunds": {"get": {"summary": "What a booking owes back (staff: agents, operations, audit; a customer: the refunds of their own payments): its refunds with reference, amount, reason, status (manual: owed in cash at a counter), the payment's method, and who paid it in cash, when",
             "parameters": [{"name": "pnr", "in": "query", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9]{6}$"}}],
             "responses": {"200": {"description": "The refunds, oldest first"}, "403": {"description": "Not staff"}, "422": {"description": "A bad PNR"}}}},
+          "/api/v1/payments/refunds/{reference}/wallet": {"post": {"summary": "A refund owed in cash (status manual) is paid to a mobile-money wallet its customer names instead, through the aggregator's payouts (Idempotency-Key required). The payer of the payment it comes from, or an agent",
+            "parameters": [{"name": "reference", "in": "path", "required": true, "schema": {"type": "string", "maxLength": 40}}],
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["msisdn"], "additionalProperties": false,
+              "properties": {"msisdn": {"type": "string", "description": "an Airtel Money or Moov Money number"}}}}}},
+            "responses": {"200": {"description": "The refund: pending (the payout was sent) or succeeded"}, "404": {"description": "No such refund for this caller"},
+              "409": {"description": "Not owed in cash (refund-not-owed-in-cash)"}, "422": {"description": "Not a mobile-money number"}}}},
           "/api/v1/payments/refunds/{reference}/cash": {"post": {"summary": "An agent pays a refund owed in cash (status manual: a card or cash payment, or a payout the wallet refused) at the counter (Idempotency-Key required): it becomes succeeded, is recorded against the agent's till, and the booking learns it (RefundPaid). Audited",
             "parameters": [{"name": "reference", "in": "path", "required": true, "schema": {"type": "string", "maxLength": 40}}],
             "responses": {"200": {"description": "The refund, paid"}, "403": {"description": "Not an agent"}, "404": {"description": "No such refund"},
@@ -460,4 +484,9 @@ struct RefundListJSON: Encodable, Sendable {
     let pnr: String
     let currency = "XAF"
     let refunds: [RefundDetailJSON]
+}
+
+struct RefundWalletRequest: JSONRequestBody {
+    static let fields: Set<String> = ["msisdn"]
+    let msisdn: String?
 }

@@ -776,7 +776,8 @@ def saga_card_payment_cancelled_then_refund_paid_in_cash_at_a_counter(platform, 
     owed = eventually(lambda: [r for r in payment_of(platform, customer, card["id"])["refunds"]
                                if r["reference"] == reference], 30, "the card refund recorded")
     assert owed[0]["status"] == "manual" and owed[0]["amount"] == cancelled["refundAmount"], owed
-    assert get(platform, f"/api/v1/payments/refunds?pnr={booking['pnr']}", customer).status_code == 403
+    # A customer sees only the refunds of their own payments (this agent's customer has none of another's).
+    assert get(platform, f"/api/v1/payments/refunds?pnr={booking['pnr']}", customer).status_code == 200
     listed = get(platform, f"/api/v1/payments/refunds?pnr={booking['pnr'].lower()}", agent).json()
     assert [(r["reference"], r["status"], r["method"], r["amount"]) for r in listed["refunds"]] \
         == [(reference, "manual", "card", cancelled["refundAmount"])], listed
@@ -801,6 +802,39 @@ def saga_card_payment_cancelled_then_refund_paid_in_cash_at_a_counter(platform, 
     refunded(platform, customer, booking["pnr"], cancelled["refundAmount"])
 
 
+def saga_card_payment_cancelled_then_refund_sent_to_a_wallet_the_customer_names(platform, customer, agent,
+                                                                                 simulator, databases):
+    # Instead of collecting the cash at a counter, the card payer names a Moov Money number: the refund goes there
+    # through the aggregator's payouts.
+    booking = book(platform, customer)
+    card = start_payment(platform, customer, booking["pnr"], "074998802", "card")
+    paid = requests.post(card["paymentUrl"], data={"action": "pay", "payment_system_name": "card"},
+                         allow_redirects=False, timeout=10)
+    assert paid.status_code == 303, paid.text[:300]
+    assert settled_payment(platform, customer, card["id"])["bookingStatus"] == "confirmed"
+    cancelled = post(platform, f"/api/v1/bookings/{booking['pnr']}/cancel", customer, {}).json()
+    assert cancelled["status"] == "refund_pending", cancelled
+    reference = f"RFD-{booking['pnr']}-{card['id']}"
+    # The customer sees the refund of their own payment, owed in cash.
+    mine = eventually(lambda: get(platform, f"/api/v1/payments/refunds?pnr={booking['pnr']}", customer)
+                      .json()["refunds"], 30, "the card refund listed for its customer")
+    assert [(r["reference"], r["status"], r["method"]) for r in mine] == [(reference, "manual", "card")], mine
+    for bad in ({}, {"msisdn": "011445566"}, {"msisdn": "hello"}, {"msisdn": 74123456}):
+        refused = post(platform, f"/api/v1/payments/refunds/{reference}/wallet", customer, bad)
+        assert refused.status_code == 422, (bad, refused.text[:300])
+    assert post(platform, "/api/v1/payments/refunds/RFD-NOSUCH-pay_x/wallet", customer,
+                {"msisdn": "062810012"}).status_code == 404
+    scenario(simulator, "062810012", "success")
+    sent = post(platform, f"/api/v1/payments/refunds/{reference}/wallet", customer, {"msisdn": "062 81 00 12"})
+    assert sent.status_code == 200 and sent.json()["status"] in ("pending", "succeeded"), sent.text[:300]
+    refund_paid_out(platform, customer, simulator, card["id"], reference, cancelled["refundAmount"], "062810012")
+    again = post(platform, f"/api/v1/payments/refunds/{reference}/wallet", customer, {"msisdn": "062810012"})
+    assert again.status_code == 409, again.text[:300]
+    cash = post(platform, f"/api/v1/payments/refunds/{reference}/cash", agent, {})
+    assert cash.status_code == 409, cash.text[:300]
+    refunded(platform, customer, booking["pnr"], cancelled["refundAmount"])
+
+
 SAGAS = {
     "success": saga_success_then_exchange_to_a_dearer_train,
     "decline": saga_decline_then_another_wallet_then_cancel,
@@ -814,6 +848,7 @@ SAGAS = {
     "paid_after_cancel": saga_paid_after_the_customer_cancelled_the_unpaid_booking,
     "exchange_paid_after_old_cancelled": saga_exchange_difference_paid_after_the_old_booking_was_cancelled,
     "card_refund_paid_in_cash": saga_card_payment_cancelled_then_refund_paid_in_cash_at_a_counter,
+    "card_refund_to_a_wallet": saga_card_payment_cancelled_then_refund_sent_to_a_wallet_the_customer_names,
 }
 
 
