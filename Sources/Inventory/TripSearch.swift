@@ -77,7 +77,7 @@ public struct TripSearch: Sendable {
     public struct Result: Sendable, Equatable {
         public var query: TripQuery
         public var offers: [Offer]
-        /// When no trip leaves that day: the next dates (up to 3) on which one does.
+        /// When no trip still to leave leaves that day: the next dates (up to 3) on which one does.
         public var nextDates: [LocalDate]
     }
 
@@ -112,7 +112,9 @@ public struct TripSearch: Sendable {
 
     public func search(_ query: TripQuery, now: Date) async throws -> Result {
         let day = RailwayTime.day(query.date)
+        // A train that has left is not for sale: a search later the same day offers the next ones.
         let departures = try await store.departures(from: query.from.code, to: query.to.code, within: day)
+            .filter { $0.departure > now }
         let legs = StationDirectory.legs(between: query.from, and: query.to)
         let free = try await store.freeSeatsByClass(trips: departures.map(\.tripID), legs: legs, now: now)
         let order = try await referenceData().classOrder

@@ -123,6 +123,24 @@ import Testing
         }
     }
 
+    @Test func aTrainThatHasLeftIsNoLongerOfferedAndTheNextDatesAre() async throws {
+        let fixture = try await InventoryFixture.make(weeks: 2)
+        try await fixture.run { _ in
+            // Tuesday's 211 leaves Owendo at 12:30 (11:30 UTC): offered until then, not a minute after.
+            let tuesday = fixture.next(2, after: fixture.today.adding(days: 1))
+            let stations = try await fixture.parts.search.stations()
+            let query = try TripQuery.parse(from: "OWE", to: "FCV", date: tuesday.description, passengers: "1",
+                                            stations: stations, today: fixture.today)
+            let leaves = RailwayTime.day(tuesday).lowerBound.addingTimeInterval(12.5 * 3600)  // local midnight + 12:30
+            let before = try await fixture.parts.search.search(query, now: leaves.addingTimeInterval(-60))
+            #expect(before.offers.map(\.departure.trainNumber) == [211] && before.nextDates.isEmpty)
+            let after = try await fixture.parts.search.search(query, now: leaves.addingTimeInterval(60))
+            #expect(after.offers.isEmpty)
+            // Then Thursday (433), Friday (513), Sunday (733).
+            #expect(after.nextDates == [tuesday.adding(days: 2), tuesday.adding(days: 3), tuesday.adding(days: 5)])
+        }
+    }
+
     @Test func seatCountsPerClassMatchTheConsist() async throws {
         let fixture = try await InventoryFixture.make(weeks: 1)
         try await fixture.run { client in
