@@ -7,9 +7,9 @@ import SetragMQTT
 import SetragMySQL
 
 /// Payments' `RefundPaid` v1, as booking reads it (payments owns the schema).
-struct RefundPaidEvent: DomainEvent, Equatable {
-    static let name = "RefundPaid"
-    static let version = 1
+public struct RefundPaidEvent: DomainEvent, Equatable {
+    public static let name = "RefundPaid"
+    public static let version = 1
     let reference: String
     let pnr: String
     let amount: Int
@@ -23,12 +23,12 @@ struct RefundPaidEvent: DomainEvent, Equatable {
 /// refund (`refunded_amount`), and a booking whose refund is paid in full becomes `refunded`; its holder is told.
 /// Each event is applied once (the inbox claim's transaction), whether it comes from MQTT or from payments'
 /// catch-up feed.
-public struct RefundsPaid: Sendable {
-    /// The consumer's name: its inbox entries, its catch-up cursor and its MQTT shared-subscription group.
+public struct RefundsPaid: EventApplier {
+    public static let producer = "payments"
     public static let consumerName = "booking-refunds"
 
-    let database: any MySQLDatabase
-    let logger: Logger
+    public let database: any MySQLDatabase
+    public let logger: Logger
     let now: @Sendable () -> Date
 
     public init(database: any MySQLDatabase, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
@@ -37,25 +37,7 @@ public struct RefundsPaid: Sendable {
         self.now = now
     }
 
-    public func consumer(broker: MQTTClient, feed: any EventFeed, name: String = Self.consumerName,
-                         options: EventConsumer.Options = EventConsumer.Options()) -> EventConsumer {
-        EventConsumer(name: name, producer: "payments", database: database, broker: broker, feed: feed,
-                      options: options, logger: logger) { event, tx in
-            try await handle(event, on: tx)
-        }
-    }
-
-    /// One event of payments', inside the inbox claim's transaction. Events booking does not use are ignored.
-    public func handle(_ event: EventEnvelope, on tx: any MySQLDatabase) async throws {
-        guard let payload = try event.decodeIfCurrent(RefundPaidEvent.self, logger: logger) else { return }
-        try await apply(payload, on: tx)
-    }
-
-    struct StatusRow: Decodable {
-        let status: String
-    }
-
-    func apply(_ event: RefundPaidEvent, on tx: any MySQLDatabase) async throws {
+    public func apply(_ event: RefundPaidEvent, on tx: any MySQLDatabase) async throws {
         guard event.amount > 0, PNRGenerator.isWellFormed(event.pnr) else { return }
         let now = self.now()
         // The status is decided from the amount before this event (the first assignment), whatever order the

@@ -7,9 +7,9 @@ import SetragMQTT
 import SetragMySQL
 
 /// Inventory's `TripCancelled` v1, as booking reads it (inventory owns the schema).
-struct TripCancelledEvent: DomainEvent, Equatable {
-    static let name = "TripCancelled"
-    static let version = 1
+public struct TripCancelledEvent: DomainEvent, Equatable {
+    public static let name = "TripCancelled"
+    public static let version = 1
     let tripId: Int
     let trainNumber: Int
     let serviceDate: String
@@ -51,13 +51,13 @@ enum TripCancelledNotice {
 /// What booking does when SETRAG cancels a trip: every booking of the trip awaiting payment is cancelled (its seats
 /// released in inventory after the transaction) and every confirmed one is marked, so that its holder may exchange
 /// it or be refunded in full; each holder gets a notice. Runs in the transaction of the event's inbox claim.
-public struct TripCancellations: Sendable {
-    /// The consumer's name: its inbox entries, its catch-up cursor and its MQTT shared-subscription group.
+public struct TripCancellations: EventApplier {
+    public static let producer = "inventory"
     public static let consumerName = "booking"
 
-    let database: any MySQLDatabase
+    public let database: any MySQLDatabase
     let inventory: any InventoryClient
-    let logger: Logger
+    public let logger: Logger
     let now: @Sendable () -> Date
 
     public init(database: any MySQLDatabase, inventory: any InventoryClient, logger: Logger,
@@ -68,27 +68,12 @@ public struct TripCancellations: Sendable {
         self.now = now
     }
 
-    /// Applies inventory's events to booking, exactly once each: live from MQTT and from inventory's catch-up feed.
-    public func consumer(broker: MQTTClient, feed: any EventFeed, name: String = Self.consumerName,
-                         options: EventConsumer.Options = EventConsumer.Options()) -> EventConsumer {
-        EventConsumer(name: name, producer: "inventory", database: database, broker: broker, feed: feed,
-                      options: options, logger: logger) { event, tx in
-            try await handle(event, on: tx)
-        }
-    }
-
-    /// One event of inventory's, inside the inbox claim's transaction. Events booking does not use are ignored.
-    public func handle(_ event: EventEnvelope, on tx: any MySQLDatabase) async throws {
-        guard let payload = try event.decodeIfCurrent(TripCancelledEvent.self, logger: logger) else { return }
-        try await apply(payload, on: tx)
-    }
-
     struct AffectedRow: Decodable {
         let pnr: String
         let status: String
     }
 
-    func apply(_ event: TripCancelledEvent, on tx: any MySQLDatabase) async throws {
+    public func apply(_ event: TripCancelledEvent, on tx: any MySQLDatabase) async throws {
         let now = self.now()
         let rows = try await tx.raw("""
             SELECT pnr, status FROM bookings

@@ -7,9 +7,9 @@ import SetragMQTT
 import SetragMySQL
 
 /// Booking's `BookingRefundDue` v1, as payments reads it (booking owns the schema).
-struct BookingRefundDueEvent: DomainEvent, Equatable {
-    static let name = "BookingRefundDue"
-    static let version = 1
+public struct BookingRefundDueEvent: DomainEvent, Equatable {
+    public static let name = "BookingRefundDue"
+    public static let version = 1
     let pnr: String
     let amount: Int
     let currency: String
@@ -26,33 +26,18 @@ struct BookingRefundDueEvent: DomainEvent, Equatable {
 /// (`RefundSender`, through the aggregator's payouts); card and cash ones are recorded `manual`: owed in cash, paid
 /// by an agent at a counter (`POST /api/v1/payments/refunds/{reference}/cash`), since the aggregator's API has no
 /// card refunds.
-public struct BookingRefunds: Sendable {
-    /// The consumer's name: its inbox entries, its catch-up cursor and its MQTT shared-subscription group.
+public struct BookingRefunds: EventApplier {
+    public static let producer = "booking"
     public static let consumerName = "payments"
 
-    let database: any MySQLDatabase
-    let logger: Logger
+    public let database: any MySQLDatabase
+    public let logger: Logger
     let now: @Sendable () -> Date
 
     public init(database: any MySQLDatabase, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
         self.logger = logger
         self.now = now
-    }
-
-    /// Applies booking's events to payments, exactly once each: live from MQTT and from booking's catch-up feed.
-    public func consumer(broker: MQTTClient, feed: any EventFeed, name: String = Self.consumerName,
-                         options: EventConsumer.Options = EventConsumer.Options()) -> EventConsumer {
-        EventConsumer(name: name, producer: "booking", database: database, broker: broker, feed: feed,
-                      options: options, logger: logger) { event, tx in
-            try await handle(event, on: tx)
-        }
-    }
-
-    /// One event of booking's, inside the inbox claim's transaction. Events payments does not use are ignored.
-    public func handle(_ event: EventEnvelope, on tx: any MySQLDatabase) async throws {
-        guard let payload = try event.decodeIfCurrent(BookingRefundDueEvent.self, logger: logger) else { return }
-        try await apply(payload, on: tx)
     }
 
     struct PaidRow: Decodable {
@@ -67,7 +52,7 @@ public struct BookingRefunds: Sendable {
     /// The refund's reference at the aggregator: one per booking that owes it and payment it comes from.
     static func reference(pnr: String, payment publicID: String) -> String { "RFD-\(pnr)-\(publicID)" }
 
-    func apply(_ event: BookingRefundDueEvent, on tx: any MySQLDatabase) async throws {
+    public func apply(_ event: BookingRefundDueEvent, on tx: any MySQLDatabase) async throws {
         guard event.amount > 0, !event.paidUnder.isEmpty else { return }
         let pnrs = event.paidUnder.prefix(50).map { $0 as any Encodable & Sendable }
         // The payments that paid these bookings, locked so that two refunds from one payment take turns.

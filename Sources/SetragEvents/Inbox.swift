@@ -175,3 +175,33 @@ public struct EventConsumer: Service {
         return applied
     }
 }
+
+/// What a service does with one kind of another service's events, in the transaction of each event's inbox claim:
+/// `apply` is the effect; the consumer (live from MQTT, and catching up from the producer's feed) and the decoding
+/// (events of other names are ignored, other versions logged and ignored) come with it.
+public protocol EventApplier: Sendable {
+    associatedtype Event: DomainEvent
+    /// The service whose events these are.
+    static var producer: String { get }
+    /// The consumer's name: its inbox entries, its catch-up cursor and its MQTT shared-subscription group.
+    static var consumerName: String { get }
+    var database: any MySQLDatabase { get }
+    var logger: Logger { get }
+    func apply(_ event: Event, on tx: any MySQLDatabase) async throws
+}
+
+extension EventApplier {
+    public func consumer(broker: MQTTClient, feed: any EventFeed, name: String = Self.consumerName,
+                         options: EventConsumer.Options = EventConsumer.Options()) -> EventConsumer {
+        EventConsumer(name: name, producer: Self.producer, database: database, broker: broker, feed: feed,
+                      options: options, logger: logger) { event, tx in
+            try await handle(event, on: tx)
+        }
+    }
+
+    /// One event of the producer's, inside the inbox claim's transaction.
+    public func handle(_ event: EventEnvelope, on tx: any MySQLDatabase) async throws {
+        guard let payload = try event.decodeIfCurrent(Event.self, logger: logger) else { return }
+        try await apply(payload, on: tx)
+    }
+}
