@@ -3,7 +3,7 @@ import PackageDescription
 
 /// The services: each is one library target `Sources/<Name>` with tests in `Tests/<Name>Tests`.
 /// Adding a service: add its name here, create its folder, add a row to `Sources/setrag/Modules.swift`.
-let services = ["Booking", "Gateway", "Identity", "Inventory", "Payments", "Tracking"]
+let services = ["Booking", "Gateway", "Identity", "Inventory", "Notifications", "Payments", "Tracking"]
 
 let settings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -58,10 +58,11 @@ func service(_ name: String) -> [Target] {
         ],
     ]
     // Booking's tests run a real inventory on a loopback port (the service itself only calls it over HTTP).
-    // Payments' adapter is tested against the aggregator's simulator (its wire format, its callbacks).
+    // Payments' adapter is tested against the aggregator's simulator (its wire format, its callbacks); notifications'
+    // against the SMS gateway's.
     // Tracking's tests read trips and the line from a real inventory too, and read its counters from a registry.
     let testExtra: [String: [Target.Dependency]] = [
-        "Booking": ["Inventory"], "Payments": ["PaymentsSimulator"],
+        "Booking": ["Inventory"], "Payments": ["PaymentsSimulator"], "Notifications": ["SMSSimulator"],
         "Tracking": ["Inventory", product("Prometheus", "swift-prometheus"),
                      product("HummingbirdWSTesting", "hummingbird-websocket"), "GTFSRealtime",
                      product("SwiftProtobuf", "swift-protobuf")],
@@ -112,7 +113,8 @@ let package = Package(
         .executableTarget(
             name: "setrag",
             dependencies: services.map { .byName(name: $0) } + [
-                "SetragKernel", "PaymentsSimulator", "TrainSimulator", product("ArgumentParser", "swift-argument-parser"),
+                "SetragKernel", "PaymentsSimulator", "SMSSimulator", "TrainSimulator",
+                product("ArgumentParser", "swift-argument-parser"),
             ],
             swiftSettings: settings
         ),
@@ -137,6 +139,7 @@ let package = Package(
                            product("ServiceLifecycle", "swift-service-lifecycle")],
             swiftSettings: settings
         ),
+        .target(name: "SMSSimulator", dependencies: ["SetragKernel", hummingbird, logging, nio], swiftSettings: settings),
         .target(name: "TrainSimulator", dependencies: ["Tracking", "SetragKernel"], swiftSettings: settings),
         libraryTests("TrainSimulator"),
         libraryTests("PaymentsSimulator", product("HummingbirdTesting", "hummingbird"),

@@ -22,8 +22,9 @@ import SetragMySQL
 /// Events: booking consumes inventory's `TripCancelled` (MQTT shared subscription, and catch-up from inventory's
 /// `/internal/events` feed at `inventory.url`) and payments' `RefundPaid` (the same way, from `payments.url`:
 /// `RefundsPaid`), through its inbox. It produces `BookingRefundDue` (v1, see
-/// `Exchanges.swift`) in its outbox, in the transaction of the change that owes the money; a relay publishes it to
-/// `setrag/events/booking/BookingRefundDue` and `/internal/events?after=` serves it to payments catching up.
+/// `Exchanges.swift`) in its outbox, in the transaction of the change that owes the money, and `BookingNoticeIssued`
+/// (v1, `HolderNotices.swift`) with every notice its holders get; a relay publishes them to
+/// `setrag/events/booking/<name>` and `/internal/events?after=` serves them to payments and notifications catching up.
 public enum BookingModule {
     public static let definition = ModuleDefinition(
         name: "booking", needs: [.database, .broker], migrations: BookingMigrations.all, seed: seed
@@ -81,9 +82,9 @@ public enum BookingModule {
                      offers: OfferService(bookings: bookings, inventory: inventory),
                      tickets: TicketService(bookings: bookings, store: store, issuer: issuer, logger: logger),
                      idempotency: IdempotencyKeys(database: database, logger: logger, now: now),
-                     tripCancellations: TripCancellations(database: database, inventory: inventory, logger: logger,
-                                                          now: now),
-                     refundsPaid: RefundsPaid(database: database, logger: logger, now: now),
+                     tripCancellations: TripCancellations(database: database, inventory: inventory,
+                                                          crypto: options.crypto!, logger: logger, now: now),
+                     refundsPaid: RefundsPaid(database: database, crypto: options.crypto!, logger: logger, now: now),
                      database: database)
     }
 

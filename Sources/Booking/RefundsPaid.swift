@@ -29,10 +29,13 @@ public struct RefundsPaid: EventApplier {
 
     public let database: any MySQLDatabase
     public let logger: Logger
+    let notices: HolderNotices
     let now: @Sendable () -> Date
 
-    public init(database: any MySQLDatabase, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(database: any MySQLDatabase, crypto: FieldCrypto, logger: Logger,
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
+        notices = HolderNotices(crypto: crypto)
         self.logger = logger
         self.now = now
     }
@@ -57,10 +60,8 @@ public struct RefundsPaid: EventApplier {
             return
         }
         let text = RefundPaidNotice.text(pnr: event.pnr, amount: event.amount, via: event.via)
-        _ = try await tx.exec(tx.insert(into: "booking_notices")
-            .columns("pnr", "kind", "message_fr", "message_en", "created_at")
-            .values([event.pnr, RefundPaidNotice.kind, text.fr, text.en, now] as [any Encodable & Sendable])
-            .insert)
+        try await notices.issue([.init(pnr: event.pnr, kind: RefundPaidNotice.kind, french: text.fr, english: text.en)],
+                                on: tx, now: now)
         logger.info("refund paid recorded", metadata: ["pnr": "\(event.pnr)", "amount": "\(event.amount)",
                                                        "via": "\(event.via)"])
     }

@@ -58,12 +58,14 @@ public struct TripCancellations: EventApplier {
     public let database: any MySQLDatabase
     let inventory: any InventoryClient
     public let logger: Logger
+    let notices: HolderNotices
     let now: @Sendable () -> Date
 
-    public init(database: any MySQLDatabase, inventory: any InventoryClient, logger: Logger,
+    public init(database: any MySQLDatabase, inventory: any InventoryClient, crypto: FieldCrypto, logger: Logger,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
         self.inventory = inventory
+        notices = HolderNotices(crypto: crypto)
         self.logger = logger
         self.now = now
     }
@@ -101,15 +103,11 @@ public struct TripCancellations: EventApplier {
                 WHERE pnr IN (\(binds: confirmed)) AND status = 'confirmed'
                 """))
         }
-        guard !rows.isEmpty else { return }
-        let notices = tx.insert(into: "booking_notices")
-            .columns("pnr", "kind", "message_fr", "message_en", "created_at")
-        for row in rows {
+        try await notices.issue(rows.map { row in
             let text = TripCancelledNotice.text(pnr: row.pnr, status: BookingStatus(rawValue: row.status) ?? .confirmed,
                                                 event: event)
-            notices.values([row.pnr, TripCancelledNotice.kind, text.fr, text.en, now] as [any Encodable & Sendable])
-        }
-        _ = try await tx.exec(notices.insert)
+            return HolderNotices.Notice(pnr: row.pnr, kind: TripCancelledNotice.kind, french: text.fr, english: text.en)
+        }, on: tx, now: now)
         logger.info("trip cancelled by SETRAG applied", metadata: [
             "trip": "\(event.tripId)", "cancelled": "\(unpaid.count)", "confirmed": "\(confirmed.count)",
         ])

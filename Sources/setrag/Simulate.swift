@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PaymentsSimulator
+import SMSSimulator
 import ServiceLifecycle
 import SetragKernel
 import Tracking
@@ -10,7 +11,7 @@ import TrainSimulator
 struct Simulate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a simulator of an outside system (tests and development, never production).",
-        subcommands: [SimulateEBilling.self, SimulateTrains.self])
+        subcommands: [SimulateEBilling.self, SimulateSMS.self, SimulateTrains.self])
 }
 
 struct SimulateEBilling: AsyncParsableCommand {
@@ -48,6 +49,38 @@ struct SimulateEBilling: AsyncParsableCommand {
                 publicURL: publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 })
             try settings.validate()
             let (application, _) = EBillingServer.build(configuration: configuration, logger: logger) { url in
+                FileHandle.standardOutput.write(Data("listening on \(url)\n".utf8))
+            }
+            let group = ServiceGroup(configuration: .init(
+                services: [.init(service: application)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        }
+    }
+}
+
+struct SimulateSMS: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sms",
+        abstract: "Simulate the SMS gateway the notifications service sends text messages through.",
+        discussion: """
+            The API key comes from the environment: SETRAG_SMS_API_KEY. Once listening it prints one line to \
+            standard output: "listening on http://host:port". Tests read what was sent with GET /_sim/messages.
+            """)
+
+    @Option(help: "Port to listen on (0: any free port, printed at start)") var port: Int
+    @Option(help: "Address to listen on") var host = "127.0.0.1"
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+    }
+
+    func run() async throws {
+        try await Process.run {
+            let logger = Process.bootstrap()
+            let settings = try await Settings.load()
+            let key = settings.string("sms.api_key", secret: true)
+            try settings.validate()
+            let (application, _) = SMSServer.build(apiKey: key, host: host, port: port, logger: logger) { url in
                 FileHandle.standardOutput.write(Data("listening on \(url)\n".utf8))
             }
             let group = ServiceGroup(configuration: .init(

@@ -21,7 +21,7 @@ SECRETS
   # Each service with a database connects with its own account (created by `setrag migrate`); a secrets file
   # written before a service existed gets that service's password added.
   local service var
-  for service in identity inventory booking payments tracking; do
+  for service in identity inventory booking payments tracking notifications; do
     var="SETRAG_$(echo "$service" | tr '[:lower:]' '[:upper:]')_DB_PASSWORD"
     if ! grep -q "^$var=" "$dir/secrets.env"; then
       (umask 077; echo "$var=$(_random_b64 24 | tr '+/' '-_')" >>"$dir/secrets.env")
@@ -35,6 +35,10 @@ SECRETS
       echo "SETRAG_EBILLING_CALLBACK_SECRET=$(_random_b64 32 | tr '+/' '-_')"
     } >>"$dir/secrets.env")
   fi
+  # The SMS gateway's API key, shared by the notifications service and the local SMS simulator.
+  if ! grep -q "^SETRAG_SMS_API_KEY=" "$dir/secrets.env"; then
+    (umask 077; echo "SETRAG_SMS_API_KEY=$(_random_b64 24 | tr '+/' '-_')" >>"$dir/secrets.env")
+  fi
   set -a
   # shellcheck disable=SC1091
   . "$dir/secrets.env"
@@ -45,6 +49,10 @@ SECRETS
   # The simulator listens 110 ports above the gateway (8190 for dev, 18190 for tests).
   export SETRAG_EBILLING_SIMULATOR_PORT=$((gateway_port + 110))
   export SETRAG_PAYMENTS_EBILLING_URL="http://127.0.0.1:$SETRAG_EBILLING_SIMULATOR_PORT"
+  # The SMS simulator listens 111 ports above the gateway (8191 for dev, 18191 for tests).
+  export SETRAG_SMS_SIMULATOR_PORT=$((gateway_port + 111))
+  export SETRAG_NOTIFICATIONS_SMS_URL="http://127.0.0.1:$SETRAG_SMS_SIMULATOR_PORT"
+  export SETRAG_NOTIFICATIONS_SMS_API_KEY="$SETRAG_SMS_API_KEY"
   export SETRAG_ENVIRONMENT=development
   export SETRAG_GATEWAY_HTTP_ADDRESS="127.0.0.1:$gateway_port"
   export SETRAG_GATEWAY_PUBLIC_URL="http://127.0.0.1:$gateway_port"
@@ -70,6 +78,20 @@ simulator_start() { # <setrag binary> <log file>
     sleep 0.1
   done
   echo "the E-Billing simulator did not start; last lines of $2:" >&2
+  tail -5 "$2" >&2
+  return 1
+}
+
+# Starts the SMS gateway simulator in the background; sets sms_simulator_pid. Log in <log file>.
+sms_simulator_start() { # <setrag binary> <log file>
+  "$1" simulate sms --port "$SETRAG_SMS_SIMULATOR_PORT" >>"$2" 2>&1 &
+  sms_simulator_pid=$!
+  for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$SETRAG_SMS_SIMULATOR_PORT/healthz" >/dev/null 2>&1 && return 0
+    kill -0 "$sms_simulator_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "the SMS simulator did not start; last lines of $2:" >&2
   tail -5 "$2" >&2
   return 1
 }
