@@ -38,8 +38,9 @@ def test_a_card_refund_is_paid_in_cash_at_the_counter_and_counted_in_the_till(ne
     refund = amount(re.search(rf"Nous vous remboursons ({MONEY})", main.inner_text()).group(1))
     assert refund > 0
 
-    # A card cannot be credited back: the page says where to collect the refund (once payments has recorded it).
-    where = customer.get_by_role("status").filter(has_text="à retirer en espèces")
+    # A card cannot be credited back: the page says where to collect the refund (once payments has recorded it), the
+    # other choice being a mobile-money number (test_refund_to_wallet.py).
+    where = customer.get_by_role("region", name=re.compile(r"^Remboursement de .* à retirer en espèces"))
     expect(where).to_contain_text(re.compile(rf"Remboursement de {MONEY} à retirer en espèces"), timeout=20_000)
     expect(where).to_contain_text("à un guichet SETRAG avec votre PNR et votre pièce d’identité")
     expect(where).to_contain_text(pnr)
@@ -105,7 +106,10 @@ def test_a_card_refund_is_paid_in_cash_at_the_counter_and_counted_in_the_till(ne
     text = summary.inner_text()
     taken = money_after("Encaissé", text)
     refunded = money_after("Remboursements payés", text)
-    net = money_after("Solde de la caisse", text)
+    # The balance is signed: an agent who handed back more than they took that day has a negative one ("-7 200 FCFA").
+    balance = re.search(rf"Solde de la caisse[^\n]*\n?\s*([−-])?\s?({MONEY})", text)
+    assert balance, text
+    net = -amount(balance.group(2)) if balance.group(1) else amount(balance.group(2))
     assert refunded == refunds_before + refund, (refunds_before, refund, text)
     assert net == taken - refunded, text
     screenshot(agent, "-4-till")

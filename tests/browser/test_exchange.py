@@ -43,7 +43,7 @@ def test_exchange_a_paid_seat_for_another_train_and_class_then_pay_the_differenc
     expect(customer.get_by_role("heading", name="Échanger", exact=True)).to_be_focused()
     main = customer.get_by_role("main")
     expect(main).to_contain_text("Owendo → Franceville")
-    customer.get_by_label("Date du voyage", exact=True).fill(day.isoformat())
+    customer.get_by_label("Date du voyage", exact=True).fill(f"{day:%d/%m/%Y}")
     first = customer.get_by_role("radio", name=re.compile(rf"^Train {number}, départ {departs:%H}h{departs:%M} – "
                                                          r"Première classe \(\d+ places libres\)$"))
     first.check()

@@ -9,7 +9,6 @@ import { counterSlip } from '../src/features/bookings/counter';
 import { isExchangeable } from '../src/features/bookings/exchange';
 import { isCancellable, isPayable, statusTone, waitsForPayment } from '../src/features/bookings/hold';
 import { followsTrain } from '../src/features/bookings/liveStatus';
-import { cashRefundOwed } from '../src/features/bookings/refundAtCounter';
 import { collectStatus } from '../src/features/agent/collect';
 import { messages } from '../src/i18n/messages';
 
@@ -74,17 +73,5 @@ describe('every status has its name', () => {
     assert.equal(text('fr', STATUS_NAMES.refunded), 'Remboursée');
     assert.equal(text('fr', 'bookings.booking.heldUntilChoose'), 'Places réservées jusqu’à {{time}}\u00a0: choisissez votre paiement.');
     assert.equal(text('fr', 'bookings.booking.refundedText'), 'Remboursé\u00a0: {{amount}} vous ont été rendus.');
-  });
-});
-
-describe('a refund to collect in cash at a counter', () => {
-  it('is owed when the payment’s refund is manual and not paid yet', () => {
-    const manual = { reference: 'RFD-8WVT3Z-pay_1', status: 'manual', amount: 7200, reason: 'cancellation' };
-    assert.equal(cashRefundOwed({ refunds: [manual] }), 7200);
-    assert.equal(cashRefundOwed({ refunds: [{ ...manual, paidAt: '2026-11-22T19:40:00Z' }] }), 0);
-    assert.equal(cashRefundOwed({ refunds: [{ ...manual, status: 'pending' }] }), 0, 'going back to the wallet');
-    assert.equal(cashRefundOwed({ refunds: [] }), 0);
-    assert.equal(cashRefundOwed({}), 0);
-    assert.equal(cashRefundOwed(null), 0);
   });
 });

@@ -16,10 +16,11 @@ import {
   monthGrid,
   monthHasSelectable,
   monthTitle,
+  parseDateInput,
   parseTrainDates,
   weekdayNames,
   type DatesQuery,
-} from '../src/features/trips/calendar';
+} from '../src/ui/calendar';
 
 // Sunday 22 November 2026, as in Libreville.
 const TODAY = '2026-11-22';
@@ -210,5 +211,14 @@ describe('the days with a train', () => {
     assert.deepEqual(await cache.get(query), { status: 'unknown' });
     assert.equal((await cache.get(query)).status, 'known');
     assert.equal(asked, 4);
+  });
+});
+
+describe('a date typed in a date field (the trip search, the exchange)', () => {
+  it('reads day/month/year as Gabon writes it, whatever the browser’s language', () => {
+    assert.equal(parseDateInput('24/11/2026', '2026-11-22'), '2026-11-24');
+    assert.equal(parseDateInput('24112026', '2026-11-22'), '2026-11-24');
+    assert.equal(parseDateInput('01/12', '2026-11-22'), '2026-12-01');
+    assert.equal(parseDateInput('11/24/2026', '2026-11-22'), null, 'month/day is not a date here');
   });
 });

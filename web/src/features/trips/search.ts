@@ -2,10 +2,14 @@
 // rules, and the server's errors placed next to their fields. Pure: no DOM, no i18n (the form picks the
 // messages from the codes).
 import { problemCode, type ApiError } from '../../lib/api';
-import { addDays, formatIsoDate, isIsoDate } from '../../lib/format';
+import { addDays, formatIsoDate } from '../../lib/format';
 import { toQueryString } from '../../lib/router';
 import type { Station } from './api/types';
 import { foldKey, resolveStation } from './stations';
+import { parseDateInput } from '../../ui/calendar';
+
+/** A date as typed (`24/11/2026`, `24112026`, `24/11`): shared with the exchange's date field. */
+export { parseDateInput };
 
 /** A search: station codes (or names, from a hand-written link), a local date `YYYY-MM-DD`, 1 to 9 travellers. */
 export interface TripSearch {
@@ -92,32 +96,6 @@ export function draftFromSearch(search: TripSearch, stations: readonly Station[]
   };
 }
 
-const DATE_PARTS = /^(\d{1,2})[\s/.\-]+(\d{1,2})(?:[\s/.\-]+(\d{2}|\d{4}))?$/;
-
-/**
- * A date as a traveller types it, as `YYYY-MM-DD`, or null: `24/11/2026`, `24.11.2026`, `24-11-26`,
- * `24112026`, `2026-11-24`, or `24/11` (the next 24 November from today). The date must exist.
- */
-export function parseDateInput(text: string, today: string): string | null {
-  const value = text.trim();
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return isIsoDate(value) ? value : null;
-  const parts = /^(\d{2})(\d{2})(\d{4})$/.exec(value) ?? DATE_PARTS.exec(value);
-  if (!parts) return null;
-  const day = Number(parts[1]);
-  const month = Number(parts[2]);
-  const iso = (year: number) =>
-    `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
-  let year: number;
-  if (parts[3] === undefined) {
-    // No year: the next such day from today on (a 29 February may be years away: then it is refused).
-    const thisYear = Number(today.slice(0, 4));
-    year = isIsoDate(iso(thisYear)) && iso(thisYear) >= today ? thisYear : thisYear + 1;
-  } else {
-    year = Number(parts[3]) + (parts[3].length === 2 ? 2000 : 0);
-  }
-  const result = iso(year);
-  return isIsoDate(result) ? result : null;
-}
 
 /**
  * Checks the form before asking the server. With the station list, a text that names no station is an

@@ -22,14 +22,18 @@ import { useNow } from '../useNow';
 import { isExchangeable } from '../exchange';
 import { followsTrain } from '../liveStatus';
 import { CancelPanel } from './CancelPanel';
-import { CashRefundNotice } from './CashRefundNotice';
 import { LiveTrainStatus } from './LiveTrainStatus';
 import { ExchangePanel } from './ExchangePanel';
 import { CLASS_NAMES, PASSENGER_TYPES, named } from './labels';
 import { PaymentPanel } from './PaymentPanel';
+import { RefundChoice } from './RefundChoice';
 import { TicketsPanel } from './TicketsPanel';
 import { forgetTickets, loadTickets } from '../tickets';
 import { refundPercent, tripCancelled, type TripCancelledView } from '../tripCancelled';
+
+/** While a refund is on its way to a wallet: the booking is asked again this often, this many times (3 minutes). */
+const REFUND_POLL_MS = 3_000;
+const REFUND_POLLS = 60;
 
 /**
  * `/bookings/W5GWPH` (and `?payment=pay_…` back from the card page): the booking's status in words, the time
@@ -77,6 +81,27 @@ function BookingView({ pnr }: { pnr: string }) {
   useEffect(() => {
     if (focusStatus > 0) statusHeading.current?.focus();
   }, [focusStatus]);
+
+  // A refund on its way to a wallet: the booking is asked again every few seconds, for a few minutes, until it says
+  // "Remboursé" (the aggregator pays a payout within minutes; the page keeps what it shows meanwhile).
+  const owesRefund = booking?.status === 'refund_pending' || booking?.status === 'refund_due';
+  const [followRefund, setFollowRefund] = useState(0);
+  useEffect(() => {
+    if (followRefund === 0 || !owesRefund) return;
+    let stopped = false;
+    let asked = 0;
+    const timer = setInterval(() => {
+      asked += 1;
+      if (asked > REFUND_POLLS) return clearInterval(timer);
+      void getBooking(pnr).then((result) => {
+        if (!stopped && result.ok) setFresh(result.data);
+      });
+    }, REFUND_POLL_MS);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [followRefund, owesRefund, pnr]);
 
   // Back from the card page with a booking already settled: `?payment=` has nothing more to say.
   const settled = booking !== null && !waitsForPayment(booking.status);
@@ -136,9 +161,7 @@ function BookingView({ pnr }: { pnr: string }) {
         onExchange={() => setExchangeRequest((n) => n + 1)}
         onRefund={() => setRefundRequest((n) => n + 1)}
       />
-      {booking.status === 'refund_pending' || booking.status === 'refund_due' ? (
-        <CashRefundNotice pnr={booking.pnr} />
-      ) : null}
+      {owesRefund ? <RefundChoice booking={booking} onRefundMoving={() => setFollowRefund((n) => n + 1)} /> : null}
       {!cancelledBySetrag && followsTrain(booking, Date.now()) ? (
         <LiveTrainStatus key={booking.trip.id} booking={booking} />
       ) : null}

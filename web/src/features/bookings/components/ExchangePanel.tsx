@@ -1,12 +1,24 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { useLang, useT, type TKey } from '../../../i18n';
-import { formatDayDate, formatMoneyXAF, formatTime, localIsoDate, todayInLibreville } from '../../../lib/format';
+import {
+  formatDayDate,
+  formatIsoDate,
+  formatMoneyXAF,
+  formatTime,
+  localIsoDate,
+  todayInLibreville,
+} from '../../../lib/format';
 import { keyForAttempt } from '../../../lib/ids';
 import { sendWithTimeLimit, useRequest } from '../../../lib/useRequest';
 import { Notice } from '../../../ui/Notice';
+import { CalendarIcon } from '../../../ui/CalendarIcon';
+import { parseDateInput } from '../../../ui/calendar';
+import { DateCalendar, trainDatesCache } from '../../../ui/DateCalendar';
 import { RequestStatus } from '../../../ui/RequestStatus';
+import { TextField } from '../../../ui/TextField';
 import { exchangeBooking } from '../api/exchangeBooking';
 import { getExchangeQuote } from '../api/getExchangeQuote';
+import { getTripDates } from '../api/getTripDates';
 import { searchTripChoices } from '../api/searchTripChoices';
 import type { Booking, TravelClass } from '../api/types';
 import {
@@ -17,6 +29,9 @@ import {
   type ExchangeError,
 } from '../exchange';
 import { CLASS_NAMES, named } from './labels';
+
+/** The days with a train on the booking's journey, for the whole visit: each month is asked once. */
+const trainDates = trainDatesCache(getTripDates);
 
 const MESSAGES: Record<ExchangeError, TKey> = {
   departed: 'bookings.exchange.errors.departed',
@@ -88,16 +103,29 @@ function ExchangeForm({ booking, onExchanged, onBookingChanged, free, onClose }:
   const lang = useLang();
   const dateId = useId();
   const today = todayInLibreville();
-  const [date, setDate] = useState(() => {
+  // Typed as the traveller writes it (`24/11/2026`, `24112026`, `24/11`) or picked in the calendar.
+  const [dateText, setDateText] = useState(() => {
     const booked = localIsoDate(booking.from.departure);
-    return booked >= today ? booked : today;
+    return formatIsoDate(booked >= today ? booked : today);
   });
+  const [dateTouched, setDateTouched] = useState(false);
+  const [calendarOpen, setCalendarOpen] = useState(false);
+  const calendarButton = useRef<HTMLButtonElement>(null);
+  const closeCalendar = useCallback((returnFocus: boolean) => {
+    setCalendarOpen(false);
+    if (returnFocus) calendarButton.current?.focus();
+  }, []);
+  const date = parseDateInput(dateText, today) ?? '';
+  const setDate = (iso: string) => {
+    setDateText(formatIsoDate(iso));
+    setChoiceId(null);
+  };
   const [choiceId, setChoiceId] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<ExchangeError | null>(null);
   const attempt = useRef<{ key: string; request: string } | null>(null);
 
-  const validDate = /^\d{4}-\d{2}-\d{2}$/.test(date) && date >= today;
+  const validDate = date !== '' && date >= today;
   const search = useRequest(validDate ? `exchange-trips/${booking.pnr}/${date}` : null, (signal) =>
     searchTripChoices(
       { from: booking.from.code, to: booking.to.code, date, passengers: Math.max(1, seatedCount(booking)) },
@@ -139,19 +167,60 @@ function ExchangeForm({ booking, onExchanged, onBookingChanged, free, onClose }:
         })}
       </p>
       {error ? <Notice tone="error">{t(MESSAGES[error])}</Notice> : null}
-      <p className="field">
-        <label htmlFor={dateId}>{t('bookings.exchange.date')}</label>
-        <input
-          id={dateId}
-          type="date"
-          min={today}
-          value={date}
-          onChange={(event) => {
-            setDate(event.target.value);
-            setChoiceId(null);
+      <TextField
+        id={dateId}
+        label={t('bookings.exchange.date')}
+        hint={t('bookings.exchange.dateHint')}
+        error={
+          dateTouched && !validDate
+            ? t(date ? 'bookings.exchange.datePast' : 'bookings.exchange.dateInvalid')
+            : undefined
+        }
+        inputMode="numeric"
+        autoComplete="off"
+        maxLength={10}
+        value={dateText}
+        addon={
+          <button
+            ref={calendarButton}
+            type="button"
+            className="button button--secondary trip-search__calendar-button"
+            aria-haspopup="dialog"
+            aria-expanded={calendarOpen}
+            aria-controls={`${dateId}-calendar`}
+            onClick={() => setCalendarOpen((open) => !open)}
+          >
+            <CalendarIcon />
+            {t('ui.calendar.open')}
+          </button>
+        }
+        onChange={(event) => {
+          setDateText(event.target.value);
+          setDateTouched(false);
+          setChoiceId(null);
+        }}
+        onBlur={() => {
+          setDateTouched(true);
+          // `24112026` or `24.11` reads back as `24/11/2026`, so the traveller sees which day was understood.
+          if (date && formatIsoDate(date) !== dateText) setDateText(formatIsoDate(date));
+        }}
+      />
+      {calendarOpen ? (
+        <DateCalendar
+          id={`${dateId}-calendar`}
+          chosen={date || null}
+          today={today}
+          from={booking.from.code}
+          to={booking.to.code}
+          trainDates={trainDates}
+          onPick={(day) => {
+            setDate(day);
+            setDateTouched(false);
+            closeCalendar(true);
           }}
+          onClose={closeCalendar}
         />
-      </p>
+      ) : null}
       {search.status === 'done' ? (
         choices.length > 0 ? (
           <fieldset className="exchange__choices">

@@ -4,7 +4,6 @@ import { formatDate, formatMoneyXAF, formatPhoneNational, formatTime, normalizeG
 import { keyForAttempt } from '../../../lib/ids';
 import { navigate } from '../../../lib/router';
 import { readSession, removeSession, writeSession } from '../../../lib/storage';
-import { rememberPaymentOf } from '../refundAtCounter';
 import { sendWithTimeLimit } from '../../../lib/useRequest';
 import { Notice } from '../../../ui/Notice';
 import { SignInLink } from '../../../ui/SignInLink';
@@ -171,7 +170,6 @@ export function PaymentPanel({ booking, followPayment, onWaitingChange, onBookin
     if (result.ok) {
       attempt.current = null; // answered: another payment is another request
       writeSession(storageKey, rememberedPaymentText(result.data.id, method, Date.now()));
-      rememberPaymentOf(booking.pnr, result.data.id);
       dispatch({ type: 'started', payment: result.data, now: Date.now() });
       return;
     }

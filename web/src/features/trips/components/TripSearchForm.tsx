@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { useLang, useT, type TKey } from '../../../i18n';
 import { formatIsoDate, todayInLibreville } from '../../../lib/format';
+import { CalendarIcon } from '../../../ui/CalendarIcon';
+import { DateCalendar, trainDatesCache } from '../../../ui/DateCalendar';
 import { ComboboxField, type ComboboxOption } from '../../../ui/ComboboxField';
 import { TextField } from '../../../ui/TextField';
 import type { Station } from '../api/types';
@@ -21,7 +23,10 @@ import {
 import { foldKey, matchStations, resolveStation } from '../stations';
 import { useStations } from '../useStations';
 import { countText } from './labels';
-import { TripCalendar } from './TripCalendar';
+import { getTripDates } from '../api/getTripDates';
+
+/** The days with a train, for the whole visit: each journey and month is asked once. */
+const trainDates = trainDatesCache(getTripDates);
 
 const FIELD_MESSAGES: Record<SearchField, Partial<Record<SearchErrorCode, TKey>> & { invalid: TKey }> = {
   from: {
@@ -233,7 +238,7 @@ export function TripSearchForm({ search, errors: serverErrors, onSearch, focusOn
                 onClick={() => setCalendarOpen((open) => !open)}
               >
                 <CalendarIcon />
-                {t('trips.calendar.open')}
+                {t('ui.calendar.open')}
               </button>
             }
             onChange={(event) => update({ date: event.target.value })}
@@ -244,12 +249,13 @@ export function TripSearchForm({ search, errors: serverErrors, onSearch, focusOn
             }}
           />
           {calendarOpen ? (
-            <TripCalendar
+            <DateCalendar
               id="trip-date-calendar"
               chosen={parseDateInput(draft.date, today)}
               today={today}
               from={journey.from}
               to={journey.to}
+              trainDates={trainDates}
               onPick={(day) => {
                 update({ date: formatIsoDate(day) });
                 closeCalendar(true);
@@ -305,14 +311,5 @@ export function TripSearchForm({ search, errors: serverErrors, onSearch, focusOn
         {t('trips.search.submit')}
       </button>
     </form>
-  );
-}
-
-function CalendarIcon() {
-  return (
-    <svg className="trip-search__calendar-icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
-      <rect x="1.5" y="2.5" width="13" height="12" rx="1.5" fill="none" stroke="currentColor" />
-      <path d="M1.5 6h13M5 1v3M11 1v3" stroke="currentColor" fill="none" />
-    </svg>
   );
 }

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import { useLang, useT } from '../../../i18n';
-import { getTripDates } from '../api/getTripDates';
+import type { ApiResult } from '../lib/api';
+import { useLang, useT } from '../i18n';
 import {
   TrainDatesCache,
   addMonths,
@@ -19,16 +19,23 @@ import {
   weekdayNames,
   type DatesQuery,
   type TrainDays,
-} from '../calendar';
+} from './calendar';
 
 const DATES_TIMEOUT_MS = 15_000;
 
-/** The days with a train, for the whole visit: each journey and month is asked once. */
-const trainDates = new TrainDatesCache((query: DatesQuery) => {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), DATES_TIMEOUT_MS);
-  return getTripDates(query, controller.signal).finally(() => clearTimeout(timer));
-});
+/**
+ * The days with a train, for the whole visit (each journey and month asked once), from a feature's own
+ * `GET /api/v1/trips/dates` (`getTripDates`); a request that takes longer than 15 s counts as no answer.
+ */
+export function trainDatesCache(
+  getTripDates: (query: DatesQuery, signal: AbortSignal) => Promise<ApiResult<unknown>>,
+): TrainDatesCache {
+  return new TrainDatesCache((query: DatesQuery) => {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), DATES_TIMEOUT_MS);
+    return getTripDates(query, controller.signal).finally(() => clearTimeout(timer));
+  });
+}
 
 interface Props {
   id: string;
@@ -39,17 +46,19 @@ interface Props {
   /** The journey (station codes, or names as typed): its days with a train are marked. Empty: no marks. */
   from: string;
   to: string;
+  /** Where the days with a train come from (`trainDatesCache`). */
+  trainDates: TrainDatesCache;
   onPick: (day: string) => void;
   /** Closed without a choice: by Escape or "Fermer" (`returnFocus`), or by a click elsewhere. */
   onClose: (returnFocus: boolean) => void;
 }
 
 /**
- * A month to choose the day of travel from (WAI-ARIA date picker dialog): weeks from Monday, today to about two months
+ * A month to choose the day of travel from (the trip search's date field, the exchange's) (WAI-ARIA date picker dialog): weeks from Monday, today to about two months
  * ahead, the arrow keys by day and week, Home/End the week, PageUp/PageDown the month, Enter to choose, Escape to
  * close. The days with a train on this journey are marked when the server says which.
  */
-export function TripCalendar({ id, chosen, today, from, to, onPick, onClose }: Props) {
+export function DateCalendar({ id, chosen, today, from, to, trainDates, onPick, onClose }: Props) {
   const t = useT();
   const lang = useLang();
   const bounds = useMemo(() => calendarBounds(today), [today]);
@@ -88,7 +97,7 @@ export function TripCalendar({ id, chosen, today, from, to, onPick, onClose }: P
     return () => {
       current = false;
     };
-  }, [queryKey]);
+  }, [queryKey, trainDates]);
   const known = trains && trains.key === queryKey && trains.days.status === 'known' ? trains.days.days : null;
 
   function showMonth(next: string) {
@@ -130,7 +139,7 @@ export function TripCalendar({ id, chosen, today, from, to, onPick, onClose }: P
         <button
           type="button"
           className="calendar__nav"
-          aria-label={t('trips.calendar.previousMonth')}
+          aria-label={t('ui.calendar.previousMonth')}
           disabled={!monthHasSelectable(previous, bounds)}
           onClick={() => showMonth(previous)}
         >
@@ -142,7 +151,7 @@ export function TripCalendar({ id, chosen, today, from, to, onPick, onClose }: P
         <button
           type="button"
           className="calendar__nav"
-          aria-label={t('trips.calendar.nextMonth')}
+          aria-label={t('ui.calendar.nextMonth')}
           disabled={!monthHasSelectable(following, bounds)}
           onClick={() => showMonth(following)}
         >
@@ -167,7 +176,7 @@ export function TripCalendar({ id, chosen, today, from, to, onPick, onClose }: P
                 if (day === null) return <td key={`blank-${index}`} />;
                 const selectable = isSelectable(day, bounds);
                 const hasTrain = known?.has(day) ?? false;
-                const trainText = known && selectable ? t(hasTrain ? 'trips.calendar.train' : 'trips.calendar.noTrain') : '';
+                const trainText = known && selectable ? t(hasTrain ? 'ui.calendar.train' : 'ui.calendar.noTrain') : '';
                 const classes = ['calendar__day'];
                 if (day === chosen) classes.push('calendar__day--chosen');
                 if (day === today) classes.push('calendar__day--today');
@@ -201,14 +210,14 @@ export function TripCalendar({ id, chosen, today, from, to, onPick, onClose }: P
           {known ? (
             <>
               <span className="calendar__mark calendar__mark--legend" aria-hidden="true" />
-              {t('trips.calendar.legend')}
+              {t('ui.calendar.legend')}
             </>
           ) : from.trim() === '' || to.trim() === '' ? (
-            t('trips.calendar.chooseStations')
+            t('ui.calendar.chooseStations')
           ) : null}
         </p>
         <button type="button" className="button button--secondary button--small" onClick={() => onClose(true)}>
-          {t('trips.calendar.close')}
+          {t('ui.calendar.close')}
         </button>
       </div>
     </div>

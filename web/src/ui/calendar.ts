@@ -1,10 +1,10 @@
-// The trip search's calendar: a month grid (weeks from Monday), which days may be chosen (today in Libreville up to
+// The date fields' calendar (the trip search, the exchange) and the dates typed in them: a month grid (weeks from Monday), which days may be chosen (today in Libreville up to
 // about two months ahead), moving with the keyboard, and the days with a train from -> to
 // (`GET /api/v1/trips/dates`), asked once per journey and month. Pure: no DOM, no i18n (names come from Intl in the
 // language given).
-import type { ApiResult } from '../../lib/api';
-import { addDays, isIsoDate } from '../../lib/format';
-import type { Lang } from '../../i18n/lang';
+import type { ApiResult } from '../lib/api';
+import { addDays, isIsoDate } from '../lib/format';
+import type { Lang } from '../i18n/lang';
 
 /** How far ahead a day may be chosen: trains are on sale about two months ahead. */
 export const DAYS_AHEAD = 62;
@@ -248,4 +248,31 @@ export class TrainDatesCache {
     this.entries.set(key, asked);
     return asked;
   }
+}
+
+const DATE_PARTS = /^(\d{1,2})[\s/.\-]+(\d{1,2})(?:[\s/.\-]+(\d{2}|\d{4}))?$/;
+
+/**
+ * A date as a traveller types it, as `YYYY-MM-DD`, or null: `24/11/2026`, `24.11.2026`, `24-11-26`,
+ * `24112026`, `2026-11-24`, or `24/11` (the next 24 November from today). The date must exist.
+ */
+export function parseDateInput(text: string, today: string): string | null {
+  const value = text.trim();
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return isIsoDate(value) ? value : null;
+  const parts = /^(\d{2})(\d{2})(\d{4})$/.exec(value) ?? DATE_PARTS.exec(value);
+  if (!parts) return null;
+  const day = Number(parts[1]);
+  const month = Number(parts[2]);
+  const iso = (year: number) =>
+    `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  let year: number;
+  if (parts[3] === undefined) {
+    // No year: the next such day from today on (a 29 February may be years away: then it is refused).
+    const thisYear = Number(today.slice(0, 4));
+    year = isIsoDate(iso(thisYear)) && iso(thisYear) >= today ? thisYear : thisYear + 1;
+  } else {
+    year = Number(parts[3]) + (parts[3].length === 2 ? 2000 : 0);
+  }
+  const result = iso(year);
+  return isIsoDate(result) ? result : null;
 }
