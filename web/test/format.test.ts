@@ -27,6 +27,7 @@ describe('formatMoneyXAF', () => {
     assert.equal(spaces(formatMoneyXAF(12500)), '12 500 FCFA');
     assert.equal(spaces(formatMoneyXAF(0)), '0 FCFA');
     assert.equal(spaces(formatMoneyXAF(1234567)), '1 234 567 FCFA');
+    assert.equal(spaces(formatMoneyXAF(-7200)), '− 7 200 FCFA');
   });
   it('rounds a stray fraction rather than showing it', () => {
     assert.equal(spaces(formatMoneyXAF(99.6)), '100 FCFA');

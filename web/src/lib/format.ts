@@ -6,9 +6,11 @@ export const TIME_ZONE = 'Africa/Libreville';
 
 const xaf = new Intl.NumberFormat('fr-GA', { style: 'currency', currency: 'XAF' });
 
-/** An amount in XAF (an integer, no minor unit): `12500` -> `12 500 FCFA`. */
+/** An amount in XAF (an integer, no minor unit): `12500` -> `12 500 FCFA`; a negative one with a minus sign and a
+ * space, as the till writes what went out: `-7200` -> `− 7 200 FCFA`. */
 export function formatMoneyXAF(amount: number): string {
-  return xaf.format(Math.round(amount));
+  const rounded = Math.round(amount);
+  return rounded < 0 ? `− ${xaf.format(-rounded)}` : xaf.format(rounded);
 }
 
 // 'en-GB' only provides the parts (Latin digits, 24-hour clock); the layout is ours.
