@@ -153,13 +153,16 @@ class LiveFrames:
 def first_stop_still_ahead(request, trip_id: int, service_date: str, stations: list[str], destination: str,
                            margin: timedelta) -> tuple[str, dict]:
     """The first of `stations` (in line order) the trip leaves at least `margin` from now (by the timetable), with
-    the trip as the search from there to `destination` answers it."""
+    the trip as the search from there to `destination` answers it. The search is by the day of boarding: a train
+    that left in the evening reaches the stations ahead after midnight, so the next day is searched too."""
+    next_day = (datetime.fromisoformat(service_date) + timedelta(days=1)).date().isoformat()
     for code in stations:
-        found = request.get(f"/api/v1/trips?from={code}&to={destination}&date={service_date}&passengers=1")
-        assert found.ok, found.status
-        trip = next((t for t in found.json()["trips"] if t["id"] == trip_id), None)
-        if trip and datetime.fromisoformat(trip["departure"]) >= now_local() + margin:
-            return code, trip
+        for date in (service_date, next_day):
+            found = request.get(f"/api/v1/trips?from={code}&to={destination}&date={date}&passengers=1")
+            assert found.ok, found.status
+            trip = next((t for t in found.json()["trips"] if t["id"] == trip_id), None)
+            if trip and datetime.fromisoformat(trip["departure"]) >= now_local() + margin:
+                return code, trip
     raise AssertionError(f"trip {trip_id} leaves none of {stations} later than {margin} from now")
 
 
