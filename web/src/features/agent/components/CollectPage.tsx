@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useLang, useT, type TKey } from '../../../i18n';
 import { formatDate, formatDayDate, formatMoneyXAF, formatTime } from '../../../lib/format';
 import { keyForAttempt } from '../../../lib/ids';
@@ -6,13 +6,13 @@ import { sendWithTimeLimit } from '../../../lib/useRequest';
 import { AreaGate, type Access } from '../../../ui/AreaGate';
 import { Notice } from '../../../ui/Notice';
 import { PageTitle } from '../../../ui/PageTitle';
-import { TextField } from '../../../ui/TextField';
 import { getBooking } from '../api/getBooking';
 import { ticketsAfterCash } from './ticketsAfterCash';
 import { payCash } from '../api/payCash';
 import type { Booking, Ticket } from '../api/types';
-import { amountToCollect, cleanPnr, collectError, collectStatus, type CollectError, type CollectStatus } from '../collect';
+import { amountToCollect, collectError, collectStatus, type CollectError, type CollectStatus } from '../collect';
 import { TYPE_NAMES, named } from './labels';
+import { PnrLookupForm } from './PnrLookupForm';
 import { SaleTickets } from './SaleTickets';
 
 interface Props {
@@ -57,69 +57,31 @@ const STATUS_TEXTS: Record<Exclude<CollectStatus, 'due'>, TKey> = {
 
 function CollectScreen() {
   const t = useT();
-  const [text, setText] = useState('');
-  const [fieldError, setFieldError] = useState<string | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [finding, setFinding] = useState(false);
   const [booking, setBooking] = useState<Booking | null>(null);
   const [round, setRound] = useState(0);
-  const input = useRef<HTMLInputElement>(null);
 
-  async function find(event: FormEvent) {
-    event.preventDefault();
-    setProblem(null);
+  async function lookup(pnr: string): Promise<string | null> {
     setBooking(null);
-    const pnr = cleanPnr(text);
-    if (!pnr) {
-      setFieldError(t('agent.collect.pnrInvalid'));
-      input.current?.focus();
-      return;
-    }
-    setFieldError(null);
-    setFinding(true);
     const result = await sendWithTimeLimit((signal) => getBooking(pnr, signal));
-    setFinding(false);
     if (result.ok) {
       setBooking(result.data);
       setRound((n) => n + 1);
-      return;
+      return null;
     }
     const code = collectError(result.error);
-    if (code === 'unknown-pnr') setProblem(t('agent.collect.unknown', { pnr }));
-    else if (code === 'not-payable' || code === 'in-progress') setProblem(t('ui.errors.unexpected'));
-    else setProblem(t(LOOKUP_ERRORS[code]));
+    if (code === 'unknown-pnr') return t('agent.collect.unknown', { pnr });
+    if (code === 'not-payable' || code === 'in-progress') return t('ui.errors.unexpected');
+    return t(LOOKUP_ERRORS[code]);
   }
 
   return (
     <div className="collect">
-      <form className="form collect__find" onSubmit={(e) => void find(e)} noValidate>
-        <TextField
-          ref={input}
-          id="collect-pnr"
-          name="pnr"
-          label={t('agent.collect.pnr')}
-          hint={t('agent.collect.pnrHint')}
-          error={fieldError ?? undefined}
-          autoComplete="off"
-          autoCapitalize="characters"
-          spellCheck={false}
-          maxLength={12}
-          className="collect__pnr-input"
-          value={text}
-          onChange={(event) => {
-            setText(event.target.value);
-            setFieldError(null);
-          }}
-        />
-        <button type="submit" className="button" disabled={finding} aria-busy={finding || undefined}>
-          {finding ? t('agent.collect.finding') : t('agent.collect.find')}
-        </button>
-      </form>
-      {problem ? (
-        <Notice tone="error">
-          <p>{problem}</p>
-        </Notice>
-      ) : null}
+      <PnrLookupForm
+        id="collect-pnr"
+        findLabel={t('agent.collect.find')}
+        findingLabel={t('agent.collect.finding')}
+        lookup={lookup}
+      />
       {booking ? <CollectBooking key={`${booking.pnr}:${round}`} initial={booking} /> : null}
     </div>
   );

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useLang, useT, type TKey } from '../../../i18n';
 import { formatDate, formatMoneyXAF, formatTime } from '../../../lib/format';
 import { keyForAttempt } from '../../../lib/ids';
@@ -7,10 +7,8 @@ import { AreaGate, type Access } from '../../../ui/AreaGate';
 import { Link } from '../../../ui/Link';
 import { Notice } from '../../../ui/Notice';
 import { PageTitle } from '../../../ui/PageTitle';
-import { TextField } from '../../../ui/TextField';
 import { listRefunds } from '../api/listRefunds';
 import { payRefundCash } from '../api/payRefundCash';
-import { cleanPnr } from '../collect';
 import {
   cashDue,
   refundError,
@@ -21,6 +19,7 @@ import {
   type RefundList,
 } from '../refunds';
 import { named } from './labels';
+import { PnrLookupForm } from './PnrLookupForm';
 
 interface Props {
   access: Access;
@@ -74,68 +73,30 @@ export const METHOD_NAMES: Record<string, TKey> = {
 
 function RefundScreen() {
   const t = useT();
-  const [text, setText] = useState('');
-  const [fieldError, setFieldError] = useState<string | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [finding, setFinding] = useState(false);
   const [list, setList] = useState<RefundList | null>(null);
   const [round, setRound] = useState(0);
-  const input = useRef<HTMLInputElement>(null);
 
-  async function find(event: FormEvent) {
-    event.preventDefault();
-    setProblem(null);
+  async function lookup(pnr: string): Promise<string | null> {
     setList(null);
-    const pnr = cleanPnr(text);
-    if (!pnr) {
-      setFieldError(t('agent.collect.pnrInvalid'));
-      input.current?.focus();
-      return;
-    }
-    setFieldError(null);
-    setFinding(true);
     const result = await sendWithTimeLimit((signal) => listRefunds(pnr, signal));
-    setFinding(false);
     if (result.ok) {
       setList({ ...result.data, pnr: result.data.pnr || pnr });
       setRound((n) => n + 1);
-      return;
+      return null;
     }
     const code = refundError(result.error);
-    setProblem(code === 'unknown' ? t('agent.refund.unknownPnr', { pnr }) : t(ERRORS[code]));
+    return code === 'unknown' ? t('agent.refund.unknownPnr', { pnr }) : t(ERRORS[code]);
   }
 
   return (
     <div className="collect">
       <p>{t('agent.refund.intro')}</p>
-      <form className="form collect__find" onSubmit={(e) => void find(e)} noValidate>
-        <TextField
-          ref={input}
-          id="refund-pnr"
-          name="pnr"
-          label={t('agent.collect.pnr')}
-          hint={t('agent.collect.pnrHint')}
-          error={fieldError ?? undefined}
-          autoComplete="off"
-          autoCapitalize="characters"
-          spellCheck={false}
-          maxLength={12}
-          className="collect__pnr-input"
-          value={text}
-          onChange={(event) => {
-            setText(event.target.value);
-            setFieldError(null);
-          }}
-        />
-        <button type="submit" className="button" disabled={finding} aria-busy={finding || undefined}>
-          {finding ? t('agent.refund.finding') : t('agent.refund.find')}
-        </button>
-      </form>
-      {problem ? (
-        <Notice tone="error">
-          <p>{problem}</p>
-        </Notice>
-      ) : null}
+      <PnrLookupForm
+        id="refund-pnr"
+        findLabel={t('agent.refund.find')}
+        findingLabel={t('agent.refund.finding')}
+        lookup={lookup}
+      />
       {list ? <BookingRefunds key={`${list.pnr}:${round}`} initial={list} /> : null}
     </div>
   );
