@@ -158,12 +158,7 @@ public struct BookingExpirySweeper: Service {
     var tripCancellations: TripCancellations? = nil
 
     public func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                await sweep(now: Date())
-                try await Task.sleep(for: interval)
-            }
-        }
+        try await PeriodicJob("expiring bookings", every: interval, logger: logger) { await sweep(now: Date()) }.run()
     }
 
     /// One pass (the tests call it with their own clock).

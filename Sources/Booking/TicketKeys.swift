@@ -159,15 +159,8 @@ public struct TicketKeyRotator: Service {
     let logger: Logger
 
     public func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try await Task.sleep(for: interval)
-                do {
-                    try await keys.rotateIfDue(now: Date())
-                } catch {
-                    logger.warning("ticket key rotation failed", metadata: ["error": "\(error)"])
-                }
-            }
-        }
+        try await PeriodicJob("ticket key rotation", every: interval, firstAfterInterval: true, logger: logger) {
+            try await keys.rotateIfDue(now: Date())
+        }.run()
     }
 }

@@ -95,7 +95,7 @@ public enum IdentityModule {
         return [
             ServiceHTTP.application(name: "identity", router: router, address: context.endpoints.listen["identity"]!,
                                     kernel: context.kernel, logger: context.logger),
-            KeyRotationService(keys: parts.keys, logger: context.logger),
+            keyRotation(keys: parts.keys, logger: context.logger),
         ]
     }
 
@@ -153,18 +153,8 @@ public enum SeedError: Error, CustomStringConvertible {
 }
 
 /// Makes a new signing key when the current one is due, checked hourly.
-struct KeyRotationService: Service {
-    let keys: KeyRing
-    let logger: Logger
-
-    func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try await Task.sleep(for: .seconds(3600))
-                do { try await keys.rotateIfDue() } catch {
-                    logger.error("signing key rotation failed", metadata: ["error": "\(error)"])
-                }
-            }
-        }
+func keyRotation(keys: KeyRing, logger: Logger) -> PeriodicJob {
+    PeriodicJob("signing key rotation", every: .seconds(3600), firstAfterInterval: true, logger: logger) {
+        try await keys.rotateIfDue()
     }
 }

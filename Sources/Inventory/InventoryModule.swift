@@ -84,8 +84,8 @@ public enum InventoryModule {
         guard let broker = context.broker else { throw InventoryStartError.noBroker }
         return [
             OutboxRelay(service: "inventory", database: parts.database, broker: broker, logger: context.logger),
-            HoldSweeper(store: parts.store, interval: .seconds(options.holdSweepSeconds), logger: context.logger),
-            TripHorizon(store: parts.store, weeks: options.weeksAhead,
+            holdSweeper(store: parts.store, interval: .seconds(options.holdSweepSeconds), logger: context.logger),
+            tripHorizon(store: parts.store, weeks: options.weeksAhead,
                         interval: .seconds(options.tripsRefreshHours * 3600), logger: context.logger),
             ServiceHTTP.application(name: "inventory", router: router, address: context.endpoints.listen["inventory"]!,
                                     kernel: context.kernel, logger: context.logger),
@@ -149,49 +149,22 @@ public enum HoldLocking: String, Sendable {
 /// Keeps the dated trips `inventory.weeks_ahead` weeks ahead while the platform runs (seed made them up to then):
 /// at start and every `interval` (`inventory.trips_refresh_hours`, default 6), the missing days' trips are made.
 /// A trip an operator cancelled stays cancelled; an existing one is never touched.
-struct TripHorizon: Service {
-    let store: any InventoryStore
-    let weeks: Int
-    let interval: Duration
-    let logger: Logger
-
-    func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    let now = Date()
-                    let made = try await InventoryModule.makeTrips(store: store, today: RailwayTime.date(of: now),
-                                                                   weeks: weeks, now: now)
-                    if made.created > 0 {
-                        logger.info("trips made ahead", metadata: ["count": "\(made.created)", "weeks": "\(weeks)"])
-                    }
-                } catch {
-                    logger.warning("making trips ahead failed", metadata: ["error": "\(error)"])
-                }
-                try await Task.sleep(for: interval)
-            }
+func tripHorizon(store: any InventoryStore, weeks: Int, interval: Duration, logger: Logger) -> PeriodicJob {
+    PeriodicJob("making trips ahead", every: interval, logger: logger) {
+        let now = Date()
+        let made = try await InventoryModule.makeTrips(store: store, today: RailwayTime.date(of: now), weeks: weeks,
+                                                       now: now)
+        if made.created > 0 {
+            logger.info("trips made ahead", metadata: ["count": "\(made.created)", "weeks": "\(weeks)"])
         }
     }
 }
 
 /// Releases the seats of holds past their expiry, every `interval`. Seats of an expired hold are free for others
 /// as soon as it expires (every seat-leg query compares the expiry with now); this also marks the hold expired.
-struct HoldSweeper: Service {
-    let store: any InventoryStore
-    let interval: Duration
-    let logger: Logger
-
-    func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    let expired = try await store.expireHolds(now: Date(), limit: 500)
-                    if expired > 0 { logger.info("holds expired", metadata: ["count": "\(expired)"]) }
-                } catch {
-                    logger.warning("expiring holds failed", metadata: ["error": "\(error)"])
-                }
-                try await Task.sleep(for: interval)
-            }
-        }
+func holdSweeper(store: any InventoryStore, interval: Duration, logger: Logger) -> PeriodicJob {
+    PeriodicJob("expiring holds", every: interval, logger: logger) {
+        let expired = try await store.expireHolds(now: Date(), limit: 500)
+        if expired > 0 { logger.info("holds expired", metadata: ["count": "\(expired)"]) }
     }
 }

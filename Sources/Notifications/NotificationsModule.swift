@@ -68,7 +68,7 @@ public enum NotificationsModule {
         let router = ServiceHTTP.router(context)
         return [
             parts.notices.consumer(broker: broker, feed: feed),
-            SendingLoop(sender: parts.sender, interval: .seconds(options.sendSeconds), logger: context.logger),
+            sendingLoop(sender: parts.sender, interval: .seconds(options.sendSeconds), logger: context.logger),
             ServiceHTTP.application(name: "notifications", router: router,
                                     address: context.endpoints.listen["notifications"]!, kernel: context.kernel,
                                     logger: context.logger),
@@ -120,23 +120,10 @@ public struct MessageSender: Sendable {
 }
 
 /// Every `interval`: sends what is due.
-struct SendingLoop: Service {
-    let sender: MessageSender
-    let interval: Duration
-    let logger: Logger
-
-    func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    let sent = try await sender.sendDue(now: Date())
-                    if sent > 0 { logger.info("messages sent", metadata: ["count": "\(sent)"]) }
-                } catch {
-                    logger.warning("sending messages failed", metadata: ["error": "\(error)"])
-                }
-                try await Task.sleep(for: interval)
-            }
-        }
+func sendingLoop(sender: MessageSender, interval: Duration, logger: Logger) -> PeriodicJob {
+    PeriodicJob("sending messages", every: interval, logger: logger) {
+        let sent = try await sender.sendDue(now: Date())
+        if sent > 0 { logger.info("messages sent", metadata: ["count": "\(sent)"]) }
     }
 }
 

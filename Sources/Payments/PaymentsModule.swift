@@ -91,8 +91,8 @@ public enum PaymentsModule {
         return [
             parts.refunds.consumer(broker: broker, feed: feed),
             OutboxRelay(service: "payments", database: parts.store.db, broker: broker, logger: context.logger),
-            RefundSender(service: parts.service, interval: .seconds(options.refundSeconds), logger: context.logger),
-            Reconciler(service: parts.service, idempotency: parts.idempotency,
+            refundSender(service: parts.service, interval: .seconds(options.refundSeconds), logger: context.logger),
+            reconciler(service: parts.service, idempotency: parts.idempotency,
                        interval: .seconds(options.reconcileSeconds), logger: context.logger),
             ServiceHTTP.application(name: "payments", router: buildRouter(parts: parts, context: context),
                                     address: context.endpoints.listen["payments"]!, kernel: context.kernel,
@@ -104,23 +104,10 @@ public enum PaymentsModule {
 enum PaymentsStartError: Error { case noBroker }
 
 /// Every `interval`: sends the aggregator the refunds booking's events recorded (mobile money back to the wallet).
-struct RefundSender: Service {
-    let service: PaymentService
-    let interval: Duration
-    let logger: Logger
-
-    func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    let sent = try await service.sendRecordedRefunds(now: Date())
-                    if sent > 0 { logger.info("refunds sent", metadata: ["count": "\(sent)"]) }
-                } catch {
-                    logger.warning("sending refunds failed", metadata: ["error": "\(error)"])
-                }
-                try await Task.sleep(for: interval)
-            }
-        }
+func refundSender(service: PaymentService, interval: Duration, logger: Logger) -> PeriodicJob {
+    PeriodicJob("sending refunds", every: interval, logger: logger) {
+        let sent = try await service.sendRecordedRefunds(now: Date())
+        if sent > 0 { logger.info("refunds sent", metadata: ["count": "\(sent)"]) }
     }
 }
 
@@ -130,25 +117,13 @@ extension Duration {
     var seconds: TimeInterval { TimeInterval(components.seconds) + TimeInterval(components.attoseconds) / 1e18 }
 }
 
-struct Reconciler: Service {
-    let service: PaymentService
-    let idempotency: IdempotencyKeys
-    let interval: Duration
-    let logger: Logger
-
-    func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    // A payment is asked about once it has been quiet for a whole interval.
-                    _ = try await service.reconcile(now: Date(), quietFor: interval.seconds)
-                    try await idempotency.purgeExpired()
-                } catch {
-                    logger.warning("reconciliation failed", metadata: ["error": "\(error)"])
-                }
-                try await Task.sleep(for: interval)
-            }
-        }
+func reconciler(service: PaymentService, idempotency: IdempotencyKeys, interval: Duration, logger: Logger)
+    -> PeriodicJob
+{
+    PeriodicJob("reconciliation", every: interval, logger: logger) {
+        // A payment is asked about once it has been quiet for a whole interval.
+        _ = try await service.reconcile(now: Date(), quietFor: interval.seconds)
+        try await idempotency.purgeExpired()
     }
 }
 
