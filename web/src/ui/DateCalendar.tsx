@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import type { ApiResult } from '../lib/api';
+import { getTripDates } from '../lib/tripDates';
 import { useLang, useT } from '../i18n';
 import {
   TrainDatesCache,
@@ -24,18 +24,14 @@ import {
 const DATES_TIMEOUT_MS = 15_000;
 
 /**
- * The days with a train, for the whole visit (each journey and month asked once), from a feature's own
- * `GET /api/v1/trips/dates` (`getTripDates`); a request that takes longer than 15 s counts as no answer.
+ * The days with a train, for the whole visit (each journey and month asked once, whichever form asks), from
+ * `GET /api/v1/trips/dates`; a request that takes longer than 15 s counts as no answer.
  */
-export function trainDatesCache(
-  getTripDates: (query: DatesQuery, signal: AbortSignal) => Promise<ApiResult<unknown>>,
-): TrainDatesCache {
-  return new TrainDatesCache((query: DatesQuery) => {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), DATES_TIMEOUT_MS);
-    return getTripDates(query, controller.signal).finally(() => clearTimeout(timer));
-  });
-}
+export const trainDates = new TrainDatesCache((query: DatesQuery) => {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), DATES_TIMEOUT_MS);
+  return getTripDates(query, controller.signal).finally(() => clearTimeout(timer));
+});
 
 interface Props {
   id: string;
@@ -46,7 +42,7 @@ interface Props {
   /** The journey (station codes, or names as typed): its days with a train are marked. Empty: no marks. */
   from: string;
   to: string;
-  /** Where the days with a train come from (`trainDatesCache`). */
+  /** Where the days with a train come from (`trainDates`). */
   trainDates: TrainDatesCache;
   onPick: (day: string) => void;
   /** Closed without a choice: by Escape or "Fermer" (`returnFocus`), or by a click elsewhere. */

@@ -13,12 +13,11 @@ import { sendWithTimeLimit, useRequest } from '../../../lib/useRequest';
 import { Notice } from '../../../ui/Notice';
 import { CalendarIcon } from '../../../ui/CalendarIcon';
 import { parseDateInput } from '../../../ui/calendar';
-import { DateCalendar, trainDatesCache } from '../../../ui/DateCalendar';
+import { DateCalendar, trainDates } from '../../../ui/DateCalendar';
 import { RequestStatus } from '../../../ui/RequestStatus';
 import { TextField } from '../../../ui/TextField';
 import { exchangeBooking } from '../api/exchangeBooking';
 import { getExchangeQuote } from '../api/getExchangeQuote';
-import { getTripDates } from '../api/getTripDates';
 import { searchTripChoices } from '../api/searchTripChoices';
 import type { Booking, TravelClass } from '../api/types';
 import {
@@ -31,7 +30,6 @@ import {
 import { CLASS_NAMES, named } from './labels';
 
 /** The days with a train on the booking's journey, for the whole visit: each month is asked once. */
-const trainDates = trainDatesCache(getTripDates);
 
 const MESSAGES: Record<ExchangeError, TKey> = {
   departed: 'bookings.exchange.errors.departed',

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
 import { useLang, useT, type TKey } from '../../../i18n';
 import { formatIsoDate, todayInLibreville } from '../../../lib/format';
 import { CalendarIcon } from '../../../ui/CalendarIcon';
-import { DateCalendar, trainDatesCache } from '../../../ui/DateCalendar';
+import { DateCalendar, trainDates } from '../../../ui/DateCalendar';
 import { ComboboxField, type ComboboxOption } from '../../../ui/ComboboxField';
 import { TextField } from '../../../ui/TextField';
 import type { Station } from '../api/types';
@@ -23,10 +23,8 @@ import {
 import { foldKey, matchStations, resolveStation } from '../stations';
 import { useStations } from '../useStations';
 import { countText } from './labels';
-import { getTripDates } from '../api/getTripDates';
 
 /** The days with a train, for the whole visit: each journey and month is asked once. */
-const trainDates = trainDatesCache(getTripDates);
 
 const FIELD_MESSAGES: Record<SearchField, Partial<Record<SearchErrorCode, TKey>> & { invalid: TKey }> = {
   from: {

@@ -1,5 +1,5 @@
-import { request, type ApiResult } from '../../../lib/api';
-import { toQueryString } from '../../../lib/router';
+import { request, type ApiResult } from './api';
+import { toQueryString } from './router';
 
 export interface TripDates {
   from: string;
