@@ -303,23 +303,6 @@ function StatusPanel({
   let body;
   switch (booking.status) {
     case 'held':
-      body = (
-        <>
-          {heading(t('bookings.booking.awaitingTitle'))}
-          {booking.exchange ? (
-            <p>
-              {t('bookings.booking.exchangeDue', {
-                pnr: booking.exchange.of,
-                amount: formatMoneyXAF(booking.amountDue ?? booking.exchange.amountDue),
-              })}
-            </p>
-          ) : null}
-          {booking.holdExpiresAt ? (
-            <HoldCountdown expiresAt={booking.holdExpiresAt} onOver={onHoldOver} held />
-          ) : null}
-        </>
-      );
-      break;
     case 'awaiting_payment':
       body = (
         <>
@@ -332,7 +315,9 @@ function StatusPanel({
               })}
             </p>
           ) : null}
-          {booking.holdExpiresAt ? <HoldCountdown expiresAt={booking.holdExpiresAt} onOver={onHoldOver} /> : null}
+          {booking.holdExpiresAt ? (
+            <HoldCountdown expiresAt={booking.holdExpiresAt} onOver={onHoldOver} held={booking.status === 'held'} />
+          ) : null}
         </>
       );
       break;

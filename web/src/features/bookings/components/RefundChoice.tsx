@@ -113,19 +113,21 @@ export function RefundChoice({ booking, onRefundMoving }: { booking: Booking; on
   );
 }
 
+interface RefundItemProps {
+  refund: Refund;
+  pnr: string;
+  contactPhone: string;
+  onSent: (answer: Refund, to: Sent) => void;
+  onStale: () => void;
+}
+
 function RefundItem({
   refund,
   pnr,
   contactPhone,
   onSent,
   onStale,
-}: {
-  refund: Refund;
-  pnr: string;
-  contactPhone: string;
-  onSent: (answer: Refund, to: Sent) => void;
-  onStale: () => void;
-}) {
+}: RefundItemProps) {
   const t = useT();
   const amount = formatMoneyXAF(refund.amount);
   switch (refundState(refund)) {
@@ -182,20 +184,15 @@ function OwedRefund({
   contactPhone,
   onSent,
   onStale,
-}: {
-  refund: Refund;
-  pnr: string;
-  contactPhone: string;
-  onSent: (answer: Refund, to: Sent) => void;
-  onStale: () => void;
-}) {
+}: RefundItemProps) {
   const t = useT();
   const amount = formatMoneyXAF(refund.amount);
   const titleId = `refund-${refund.reference}-title`;
   const [open, setOpen] = useState(false);
-  const [phone, setPhone] = useState(() =>
-    normalizeGabonPhone(contactPhone) ? formatPhoneNational(normalizeGabonPhone(contactPhone) ?? '') : '',
-  );
+  const [phone, setPhone] = useState(() => {
+    const normal = normalizeGabonPhone(contactPhone);
+    return normal ? formatPhoneNational(normal) : '';
+  });
   const [fieldError, setFieldError] = useState<WalletFieldCode | null>(null);
   const [formError, setFormError] = useState<WalletFormError | null>(null);
   const [confirming, setConfirming] = useState(false);
