@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from test_booking import FREE_SEAT_FR, PNR_URL, demo_password
+from test_booking import FREE_SEAT_FR, MONEY, PNR_URL, amount, book_one_seat, demo_password
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "oauth"))
 from oauth_support import http, load_platform  # noqa: E402
@@ -222,3 +222,20 @@ def buy_one_seat_with_airtel(page, date: str, number: int, name: str, id_number:
     answer = page.request.get(f"/api/v1/bookings/{pnr}/tickets")
     assert answer.ok, answer.status
     return {"pnr": pnr, "coach": coach_no, "seat": seat_no, "ticket": answer.json()["tickets"][0]}
+
+
+def card_paid_then_cancelled(page) -> tuple[str, int]:
+    """On the traveller's page: one seat paid by card on the aggregator's hosted page, then cancelled by the
+    traveller. `(pnr, refund)`: the refund the page announces, in XAF (owed in cash: a card cannot be credited back)."""
+    pnr = book_one_seat(page)
+    page.get_by_role("radio", name=re.compile(r"^Carte bancaire")).check()
+    page.get_by_role("button", name=re.compile(r"^Payer \d")).click()
+    expect(page.get_by_role("heading", name="E-Billing · Paiement / Payment")).to_be_visible()
+    page.get_by_role("button", name="Payer / Pay").click()
+    expect(page.get_by_role("heading", name="Réservation confirmée")).to_be_visible(timeout=20_000)
+    page.get_by_role("button", name="Annuler la réservation").click()
+    page.get_by_role("button", name="Oui, annuler").click()
+    expect(page.get_by_role("heading", name="Réservation annulée, remboursement en cours")).to_be_visible()
+    refund = amount(re.search(rf"Nous vous remboursons ({MONEY})", page.get_by_role("main").inner_text()).group(1))
+    assert refund > 0
+    return pnr, refund

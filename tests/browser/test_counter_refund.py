@@ -12,8 +12,8 @@ import time
 
 from playwright.sync_api import expect
 
-from staff_support import AGENT, CUSTOMER, PHONE, no_horizontal_scroll
-from test_booking import MONEY, amount, book_one_seat
+from staff_support import AGENT, CUSTOMER, PHONE, card_paid_then_cancelled, no_horizontal_scroll
+from test_booking import MONEY, amount
 
 
 def money_after(label: str, text: str) -> int:
@@ -25,18 +25,8 @@ def money_after(label: str, text: str) -> int:
 def test_a_card_refund_is_paid_in_cash_at_the_counter_and_counted_in_the_till(new_context, states, screenshot):
     # The customer, on a phone: one seat paid by card on the aggregator's page, then cancelled.
     customer = new_context(viewport=PHONE, is_mobile=True, has_touch=True, storage_state=states(CUSTOMER)).new_page()
-    pnr = book_one_seat(customer)
-    customer.get_by_role("radio", name=re.compile(r"^Carte bancaire")).check()
-    customer.get_by_role("button", name=re.compile(r"^Payer \d")).click()
-    expect(customer.get_by_role("heading", name="E-Billing · Paiement / Payment")).to_be_visible()
-    customer.get_by_role("button", name="Payer / Pay").click()
-    expect(customer.get_by_role("heading", name="Réservation confirmée")).to_be_visible(timeout=20_000)
-    customer.get_by_role("button", name="Annuler la réservation").click()
-    customer.get_by_role("button", name="Oui, annuler").click()
-    expect(customer.get_by_role("heading", name="Réservation annulée, remboursement en cours")).to_be_visible()
+    pnr, refund = card_paid_then_cancelled(customer)
     main = customer.get_by_role("main")
-    refund = amount(re.search(rf"Nous vous remboursons ({MONEY})", main.inner_text()).group(1))
-    assert refund > 0
 
     # A card cannot be credited back: the page says where to collect the refund (once payments has recorded it), the
     # other choice being a mobile-money number (test_refund_to_wallet.py).

@@ -16,8 +16,8 @@ import time
 import requests
 from playwright.sync_api import expect
 
-from staff_support import CUSTOMER, PHONE, no_horizontal_scroll
-from test_booking import MONEY, amount, book_one_seat
+from staff_support import CUSTOMER, PHONE, card_paid_then_cancelled, no_horizontal_scroll
+from test_booking import MONEY, amount
 
 
 def simulator_url() -> str:
@@ -44,17 +44,7 @@ def test_a_card_refund_is_sent_to_a_moov_money_number_and_the_booking_turns_refu
 
     # One seat paid by card on the aggregator's page, then cancelled.
     payer = new_context(viewport=PHONE, is_mobile=True, has_touch=True, storage_state=states(CUSTOMER)).new_page()
-    pnr = book_one_seat(payer)
-    payer.get_by_role("radio", name=re.compile(r"^Carte bancaire")).check()
-    payer.get_by_role("button", name=re.compile(r"^Payer \d")).click()
-    expect(payer.get_by_role("heading", name="E-Billing · Paiement / Payment")).to_be_visible()
-    payer.get_by_role("button", name="Payer / Pay").click()
-    expect(payer.get_by_role("heading", name="Réservation confirmée")).to_be_visible(timeout=20_000)
-    payer.get_by_role("button", name="Annuler la réservation").click()
-    payer.get_by_role("button", name="Oui, annuler").click()
-    expect(payer.get_by_role("heading", name="Réservation annulée, remboursement en cours")).to_be_visible()
-    refund = amount(re.search(rf"Nous vous remboursons ({MONEY})", payer.get_by_role("main").inner_text()).group(1))
-    assert refund > 0
+    pnr, refund = card_paid_then_cancelled(payer)
 
     # Another phone, signed in to the same account, knowing nothing of the payment: the two choices.
     page = new_context(viewport=PHONE, is_mobile=True, has_touch=True, storage_state=states(CUSTOMER)).new_page()
