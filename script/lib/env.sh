@@ -72,13 +72,18 @@ simulator_start() { # <setrag binary> <log file>
   "$1" simulate ebilling --port "$SETRAG_EBILLING_SIMULATOR_PORT" \
     --callback-url "$SETRAG_GATEWAY_PUBLIC_URL/api/v1/payments/callbacks/ebilling" >>"$2" 2>&1 &
   simulator_pid=$!
+  _wait_healthy "the E-Billing simulator" "$simulator_pid" "$SETRAG_EBILLING_SIMULATOR_PORT" "$2"
+}
+
+# Waits up to 10 s for a simulator to answer /healthz; if it does not (or exits), shows its log's last lines.
+_wait_healthy() { # <what> <pid> <port> <log file>
   for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$SETRAG_EBILLING_SIMULATOR_PORT/healthz" >/dev/null 2>&1 && return 0
-    kill -0 "$simulator_pid" 2>/dev/null || break
+    curl -fsS "http://127.0.0.1:$3/healthz" >/dev/null 2>&1 && return 0
+    kill -0 "$2" 2>/dev/null || break
     sleep 0.1
   done
-  echo "the E-Billing simulator did not start; last lines of $2:" >&2
-  tail -5 "$2" >&2
+  echo "$1 did not start; last lines of $4:" >&2
+  tail -5 "$4" >&2
   return 1
 }
 
@@ -86,14 +91,7 @@ simulator_start() { # <setrag binary> <log file>
 sms_simulator_start() { # <setrag binary> <log file>
   "$1" simulate sms --port "$SETRAG_SMS_SIMULATOR_PORT" >>"$2" 2>&1 &
   sms_simulator_pid=$!
-  for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$SETRAG_SMS_SIMULATOR_PORT/healthz" >/dev/null 2>&1 && return 0
-    kill -0 "$sms_simulator_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "the SMS simulator did not start; last lines of $2:" >&2
-  tail -5 "$2" >&2
-  return 1
+  _wait_healthy "the SMS simulator" "$sms_simulator_pid" "$SETRAG_SMS_SIMULATOR_PORT" "$2"
 }
 
 # Waits until the gateway answers /readyz (all modules started).
